@@ -1,0 +1,302 @@
+package importer
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"strings"
+
+	"github.com/nudgecrm/nudge"
+)
+
+// MaxRecord bounds one CSV record (or one vCard) so that a quote left open
+// cannot make the reader hold the rest of a large file in memory.
+const MaxRecord = 4 << 20
+
+// sniffLen is how much of the start of a file is looked at to tell vCard
+// from CSV and to guess the CSV delimiter.
+const sniffLen = 64 << 10
+
+// Reader streams ImportRows from a file without holding it in memory: one
+// record at a time, whatever the file's size.
+type Reader struct {
+	dec    *decoder
+	format Format
+	csv    *csvSource
+	vcard  *vcardSource
+	read   bool
+}
+
+// NewReader sniffs the format of r — vCard by BEGIN:VCARD, CSV by its header
+// row; a non-nil m forces FormatMapped — and reads the header. An
+// unrecognised header is an error that names the headers seen and suggests
+// --map. The encoding is sniffed too (see Encoding).
+func NewReader(r io.Reader, m Mapping) (*Reader, error) {
+	if r == nil {
+		return nil, errors.New("importer: nil reader")
+	}
+	dec := newDecoder(r)
+	in := bufio.NewReaderSize(dec, sniffLen)
+	head, err := in.Peek(sniffLen)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		return nil, fmt.Errorf("reading the start of the file: %w", err)
+	}
+	rd := &Reader{dec: dec}
+	if isVCard(head) {
+		if m != nil {
+			return nil, nudge.FieldError("map", "this is a vCard file; --map applies to CSV files only")
+		}
+		rd.format, rd.vcard = FormatVCard, &vcardSource{in: in, zones: newZones()}
+		return rd, nil
+	}
+	rd.csv, err = newCSVSource(in, sniffComma(head), m)
+	if err != nil {
+		return nil, err
+	}
+	rd.format = rd.csv.layout.format
+	return rd, nil
+}
+
+// Format returns the detected format.
+func (r *Reader) Format() Format { return r.format }
+
+// Encoding names the text encoding the file is read in: utf-8, utf-8-bom,
+// windows-1252 (transcoded to UTF-8), utf-16le or utf-16be. Without a
+// byte-order mark it is decided at the first non-ASCII byte, so it is final
+// only once All has finished.
+func (r *Reader) Encoding() string { return r.dec.Encoding() }
+
+// Headers returns the CSV header row as written (trimmed); nil for vCard.
+func (r *Reader) Headers() []string {
+	if r.csv == nil {
+		return nil
+	}
+	return r.csv.layout.headers
+}
+
+// All yields every record, in file order; blank CSV lines are skipped. A
+// row's Err says why it is rejected. A file-level fatal error (an unbalanced
+// quote at the end of the file, an over-long record, an I/O error) is
+// yielded as a row with Err and Fatal set and the Line where it happened, and
+// ends the iteration. The file is read once: a second call yields nothing.
+func (r *Reader) All() iter.Seq[nudge.ImportRow] {
+	return func(yield func(nudge.ImportRow) bool) {
+		if r.read {
+			return
+		}
+		r.read = true
+		if r.vcard != nil {
+			r.vcard.all(yield)
+			return
+		}
+		r.csv.all(yield)
+	}
+}
+
+func isVCard(head []byte) bool {
+	head = bytes.TrimLeft(head, " \t\r\n")
+	const begin = "BEGIN:VCARD"
+	return len(head) >= len(begin) && strings.EqualFold(string(head[:len(begin)]), begin)
+}
+
+// sniffComma picks the delimiter of the header line: ',' unless ';' (Excel in
+// much of Europe) or a tab (Excel's "Unicode text") is more frequent.
+func sniffComma(head []byte) rune {
+	counts := map[rune]int{}
+	quoted := false
+	for _, c := range string(head) {
+		if c == '"' {
+			quoted = !quoted
+		}
+		if c == '\n' && !quoted {
+			break
+		}
+		if !quoted && (c == ',' || c == ';' || c == '\t') {
+			counts[c]++
+		}
+	}
+	best := ','
+	for _, c := range []rune{';', '\t'} {
+		if counts[c] > counts[best] {
+			best = c
+		}
+	}
+	return best
+}
+
+// limiter ends a record that grows past MaxRecord.
+type limiter struct {
+	r        io.Reader
+	read     int64 // bytes handed to the csv.Reader
+	maxInput int64 // stop handing bytes beyond this offset
+}
+
+var errRecordTooLong = errors.New("record too long")
+
+func (l *limiter) Read(p []byte) (int, error) {
+	if l.read >= l.maxInput {
+		return 0, errRecordTooLong
+	}
+	if room := l.maxInput - l.read; int64(len(p)) > room {
+		p = p[:room]
+	}
+	n, err := l.r.Read(p)
+	l.read += int64(n)
+	return n, err
+}
+
+// csvSource reads CSV records under a layout.
+type csvSource struct {
+	r        *csv.Reader
+	lim      *limiter
+	layout   *layout
+	nextLine int      // where the next record probably starts, for errors without a position
+	ahead    *csvRead // a record read ahead, see read
+	zones    *zones
+}
+
+type csvRead struct {
+	fields []string
+	line   int
+	err    error
+}
+
+func newCSVSource(in io.Reader, comma rune, m Mapping) (*csvSource, error) {
+	s := &csvSource{lim: &limiter{r: in, maxInput: MaxRecord}, zones: newZones()}
+	s.r = csv.NewReader(s.lim)
+	s.r.Comma = comma
+	s.r.FieldsPerRecord = -1 // the count is checked per row, to reject the row rather than stop
+	header, err := s.r.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, nudge.Errorf(nudge.EINVALID, "the file is empty: no header row")
+	}
+	if err != nil {
+		if pe, ok := errors.AsType[*csv.ParseError](err); ok {
+			return nil, nudge.Errorf(nudge.EINVALID, "line %d: cannot read the header row: %s", pe.StartLine, csvProblem(pe))
+		}
+		if errors.Is(err, errRecordTooLong) {
+			return nil, nudge.Errorf(nudge.EINVALID, "line 1: the header row is longer than %d MiB", MaxRecord>>20)
+		}
+		return nil, fmt.Errorf("reading the header row: %w", err)
+	}
+	for i, h := range header {
+		header[i] = strings.TrimSpace(strings.TrimPrefix(h, "\uFEFF"))
+	}
+	if m != nil {
+		s.layout, err = m.layout(header)
+	} else {
+		s.layout, err = detect(header)
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.advance(header)
+	return s, nil
+}
+
+// advance notes the end of a record just read: the next may be MaxRecord long.
+func (s *csvSource) advance(fields []string) {
+	s.lim.maxInput = s.r.InputOffset() + MaxRecord
+	line, _ := s.r.FieldPos(0)
+	for _, f := range fields {
+		line += strings.Count(f, "\n")
+	}
+	s.nextLine = line + 1
+}
+
+// read returns the next record and the line it starts on.
+func (s *csvSource) read() csvRead {
+	if a := s.ahead; a != nil {
+		s.ahead = nil
+		return *a
+	}
+	fields, err := s.r.Read()
+	if err != nil {
+		line := s.nextLine
+		if pe, ok := errors.AsType[*csv.ParseError](err); ok {
+			// Reading goes on after a malformed row: give the next one its
+			// own MaxRecord. (FieldPos is not valid after an error.)
+			line = pe.StartLine
+			s.lim.maxInput = s.r.InputOffset() + MaxRecord
+			s.nextLine = pe.Line + 1
+		}
+		return csvRead{fields: fields, line: line, err: err}
+	}
+	line, _ := s.r.FieldPos(0) // csv.Reader returns at least one field with a nil error
+	s.advance(fields)
+	return csvRead{fields: fields, line: line}
+}
+
+func (s *csvSource) all(yield func(nudge.ImportRow) bool) {
+	for {
+		rd := s.read()
+		if errors.Is(rd.err, io.EOF) {
+			return
+		}
+		if rd.err != nil {
+			row := s.failure(rd)
+			if !yield(row) || row.Fatal {
+				return
+			}
+			continue
+		}
+		for i, f := range rd.fields {
+			rd.fields[i] = strings.TrimSpace(f)
+		}
+		if blank(rd.fields) {
+			continue
+		}
+		rec := record{l: s.layout, fields: rd.fields, zones: s.zones}
+		row := nudge.ImportRow{Line: rd.line}
+		if row.Value, row.Err = rec.check(); row.Err == nil {
+			row.Person, row.CompanyName, row.Value, row.Err = rec.person()
+		}
+		if !yield(row) {
+			return
+		}
+	}
+}
+
+// failure turns a read error into a rejected row, or a fatal one.
+func (s *csvSource) failure(rd csvRead) nudge.ImportRow {
+	row := nudge.ImportRow{Line: max(rd.line, 1)}
+	pe, isParse := errors.AsType[*csv.ParseError](rd.err)
+	switch {
+	case isParse && errors.Is(pe.Err, csv.ErrQuote):
+		// A quoted field that is never closed runs to the end of the file;
+		// one closed too early leaves a stray quote and reading goes on.
+		// Only reading ahead tells the two apart.
+		next := s.read()
+		if errors.Is(next.err, io.EOF) {
+			row.Err = nudge.Errorf(nudge.EINVALID, "unbalanced quote: a quoted field in the row that starts on line %d is never closed, so the rest of the file (to line %d) cannot be read", pe.StartLine, pe.Line)
+			row.Fatal = true
+			return row
+		}
+		s.ahead = &next
+		row.Err = nudge.Errorf(nudge.EINVALID, "%s", csvProblem(pe))
+	case isParse:
+		row.Err = nudge.Errorf(nudge.EINVALID, "%s", csvProblem(pe))
+	case errors.Is(rd.err, errRecordTooLong):
+		row.Err = nudge.Errorf(nudge.EINVALID, "the row that starts near line %d is longer than %d MiB, so the rest of the file cannot be read (a quote left open?)", row.Line, MaxRecord>>20)
+		row.Fatal = true
+	default:
+		row.Err = fmt.Errorf("reading near line %d: %w", row.Line, rd.err)
+		row.Fatal = true
+	}
+	return row
+}
+
+// csvProblem says what is wrong in words a spreadsheet user can act on.
+func csvProblem(pe *csv.ParseError) string {
+	switch {
+	case errors.Is(pe.Err, csv.ErrBareQuote):
+		return fmt.Sprintf(`a " inside an unquoted field (line %d, column %d): put the whole field in quotes and double the quote ("")`, pe.Line, pe.Column)
+	case errors.Is(pe.Err, csv.ErrQuote):
+		return fmt.Sprintf(`a stray " after a quoted field (line %d, column %d): a quote inside a quoted field must be doubled ("")`, pe.Line, pe.Column)
+	}
+	return fmt.Sprintf("line %d, column %d: %v", pe.Line, pe.Column, pe.Err)
+}
