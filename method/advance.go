@@ -168,3 +168,19 @@ func Resume(e nudge.Enrollment, at time.Time) (nudge.Enrollment, error) {
 	}
 	return e, nil
 }
+
+// Skip moves past the current step without a touch: the rep chose not to do
+// it. Nothing counts as an attempt.
+func Skip(c *nudge.Cadence, e nudge.Enrollment) (nudge.Enrollment, error) {
+	if c == nil {
+		return e, nudge.Errorf(nudge.EINVALID, "skip: no cadence")
+	}
+	if !e.State.Open() {
+		return e, nudge.Errorf(nudge.ECONFLICT, "skip: enrollment %d is %s, not active", e.ID, e.State)
+	}
+	step, idx := current(c, e)
+	if step == nil {
+		return e, nudge.Errorf(nudge.EINVALID, "skip: enrollment %d: cadence %q has no step %q", e.ID, c.Name, e.StepID)
+	}
+	return defaultRoute(c, e, idx), nil
+}

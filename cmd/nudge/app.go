@@ -1,0 +1,245 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nudgecrm/nudge"
+	"github.com/nudgecrm/nudge/store"
+)
+
+// Env is everything the program takes from its surroundings, so tests can run
+// it in-process with their own clock, files and output.
+type Env struct {
+	Getenv func(string) string
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+}
+
+// Config is the program's configuration. Flags win over environment variables.
+type Config struct {
+	DBPath      string // SQLite file (default: the per-user data directory)
+	DatabaseURL string // PostgreSQL URL; when set, DBPath is ignored
+	Now         string // NUDGE_NOW: RFC 3339 instant used as "now"
+}
+
+// Validate checks the configuration and fills in defaults.
+func (c *Config) Validate() error {
+	if c.Now != "" {
+		if _, err := time.Parse(time.RFC3339, c.Now); err != nil {
+			return fmt.Errorf("NUDGE_NOW %q is not an RFC 3339 time (e.g. 2026-11-30T09:00:00-05:00)", c.Now)
+		}
+	}
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		return errors.New("--database-url must start with postgres:// or postgresql://")
+	}
+	if c.DatabaseURL == "" && c.DBPath == "" {
+		dir, err := dataDir()
+		if err != nil {
+			return fmt.Errorf("cannot find a data directory (set --db or NUDGE_DB): %w", err)
+		}
+		c.DBPath = filepath.Join(dir, "nudge.db")
+	}
+	return nil
+}
+
+// dataDir is the per-user directory where the embedded database lives:
+// $XDG_DATA_HOME/nudge, ~/.local/share/nudge, ~/Library/Application Support/nudge
+// on macOS, %LocalAppData%\nudge on Windows.
+func dataDir() (string, error) {
+	if x := os.Getenv("XDG_DATA_HOME"); x != "" {
+		return filepath.Join(x, "nudge"), nil
+	}
+	switch runtime.GOOS {
+	case "windows":
+		if d := os.Getenv("LocalAppData"); d != "" {
+			return filepath.Join(d, "nudge"), nil
+		}
+	case "darwin":
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", err
+		}
+		return filepath.Join(home, "Library", "Application Support", "nudge"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(home, ".local", "share", "nudge"), nil
+}
+
+// App is one run of the program: its configuration, clock, output and,
+// once a command needs it, the open store.
+type App struct {
+	Config Config
+	Env    Env
+	Clock  nudge.Clock
+	db     *store.DB
+}
+
+// DB opens the store on first use and applies pending migrations.
+func (a *App) DB(ctx context.Context) (*store.DB, error) {
+	if a.db != nil {
+		return a.db, nil
+	}
+	dsn := a.Config.DBPath
+	if a.Config.DatabaseURL != "" {
+		dsn = a.Config.DatabaseURL
+	}
+	db, err := store.Open(ctx, dsn, a.Clock)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	a.db = db
+	return db, nil
+}
+
+// Close releases the store, if one was opened.
+func (a *App) Close() error {
+	if a.db == nil {
+		return nil
+	}
+	return a.db.Close()
+}
+
+// Now is the current instant: NUDGE_NOW when set, else the clock.
+func (a *App) Now() time.Time { return a.Clock.Now() }
+
+// Run runs the program with args and returns its exit status.
+func Run(ctx context.Context, args []string, env Env) int {
+	app := &App{Env: env}
+	root := app.rootCommand()
+	root.SetArgs(args)
+	root.SetIn(env.Stdin)
+	root.SetOut(env.Stdout)
+	root.SetErr(env.Stderr)
+	err := root.ExecuteContext(ctx)
+	if cerr := app.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	if err != nil {
+		fmt.Fprintln(env.Stderr, "nudge:", userMessage(err))
+		var ee exitError
+		if errors.As(err, &ee) {
+			return int(ee)
+		}
+		return 1
+	}
+	return 0
+}
+
+// exitError ends the program with a status without printing more.
+type exitError int
+
+func (e exitError) Error() string { return "exit status " + strconv.Itoa(int(e)) }
+
+// userMessage renders err for a person: domain errors as their message with
+// the field, everything else with its wrapped context.
+func userMessage(err error) string {
+	var e *nudge.Error
+	if errors.As(err, &e) {
+		// Keep the context of wrapping (e.g. "import line 42: email: …").
+		return err.Error()
+	}
+	return err.Error()
+}
+
+func (a *App) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "nudge",
+		Short:         "nudge: the follow-up engine that keeps salespeople persistent, never a pest",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			a.fromEnv(cmd)
+			if err := a.Config.Validate(); err != nil {
+				return err
+			}
+			a.Clock = nudge.SystemClock{}
+			if a.Config.Now != "" {
+				t, _ := time.Parse(time.RFC3339, a.Config.Now)
+				a.Clock = nudge.NewFixedClock(t)
+			}
+			return nil
+		},
+	}
+	f := root.PersistentFlags()
+	f.StringVar(&a.Config.DBPath, "db", "", "SQLite database file (env NUDGE_DB; default in the per-user data directory)")
+	f.StringVar(&a.Config.DatabaseURL, "database-url", "", "PostgreSQL URL, postgres://… (env NUDGE_DATABASE_URL)")
+	root.AddCommand(
+		a.contactCommand(),
+		a.companyCommand(),
+		a.logCommand(),
+		a.commitmentsCommand(),
+		a.importCommand(),
+		a.exportCommand(),
+		a.forgetCommand(),
+		a.userCommand(),
+	)
+	return root
+}
+
+// fromEnv fills configuration the flags left unset from NUDGE_* variables.
+func (a *App) fromEnv(cmd *cobra.Command) {
+	get := a.Env.Getenv
+	if !cmd.Flags().Changed("db") && get("NUDGE_DB") != "" {
+		a.Config.DBPath = get("NUDGE_DB")
+	}
+	if !cmd.Flags().Changed("database-url") && get("NUDGE_DATABASE_URL") != "" {
+		a.Config.DatabaseURL = get("NUDGE_DATABASE_URL")
+	}
+	a.Config.Now = get("NUDGE_NOW")
+}
+
+// writeJSON prints v as indented JSON.
+func (a *App) writeJSON(v any) error { return jsonEncoder(a.Env.Stdout).Encode(v) }
+
+func jsonEncoder(w io.Writer) *json.Encoder {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc
+}
+
+// findPerson resolves a PERSON argument: an id or an email address.
+func (a *App) findPerson(ctx context.Context, db *store.DB, ref string) (*nudge.Person, error) {
+	ref = strings.TrimSpace(ref)
+	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
+		return db.FindPersonByID(ctx, id)
+	}
+	if strings.Contains(ref, "@") {
+		return db.FindPersonByEmail(ctx, ref)
+	}
+	return nil, nudge.Errorf(nudge.EINVALID, "%q is neither a person id nor an email address", ref)
+}
+
+// parseWhen reads a time the way people type one: RFC 3339, or a local
+// "2006-01-02 15:04" / "2006-01-02T15:04" read in loc, or a date "2006-01-02"
+// (taken as 17:00 in loc: the end of that business day).
+func parseWhen(s string, loc *time.Location) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t.UTC(), nil
+	}
+	for _, layout := range []string{"2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02T15:04:05"} {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	if t, err := time.ParseInLocation("2006-01-02", s, loc); err == nil {
+		return time.Date(t.Year(), t.Month(), t.Day(), 17, 0, 0, 0, loc).UTC(), nil
+	}
+	return time.Time{}, fmt.Errorf("%q is not a time (use RFC 3339, \"2006-01-02 15:04\" or \"2006-01-02\")", s)
+}
