@@ -189,7 +189,8 @@ func (db *DB) UpdatePerson(ctx context.Context, id int64, u nudge.PersonUpdate) 
 		if err != nil {
 			return personWriteError(err, p.Email)
 		}
-		return nil
+		// A new zone, country, owner or status changes the schedule.
+		return markForCheck(ctx, tx, id, p.UpdatedAt)
 	})
 	if err != nil {
 		return nil, err
@@ -210,23 +211,35 @@ func (db *DB) DeletePerson(ctx context.Context, id int64) error {
 // SetDoNotContact applies the G1 hard stop (on=true) or lifts it. Setting it
 // again keeps the first time and reason. ENOTFOUND.
 func (db *DB) SetDoNotContact(ctx context.Context, id int64, on bool, reason string) error {
-	now := ms(db.now())
-	var res sql.Result
-	var err error
-	if on {
-		res, err = db.w.ExecContext(ctx, `UPDATE people SET do_not_contact = true,
-			do_not_contact_reason = CASE WHEN do_not_contact THEN do_not_contact_reason ELSE $2 END,
-			do_not_contact_at = COALESCE(do_not_contact_at, $3), updated_at = $3
-			WHERE id = $1`, id, strings.TrimSpace(reason), now)
-	} else {
-		res, err = db.w.ExecContext(ctx, `UPDATE people SET do_not_contact = false,
-			do_not_contact_reason = '', do_not_contact_at = NULL, updated_at = $2
-			WHERE id = $1`, id, now)
-	}
-	if err != nil {
-		return fmt.Errorf("set do-not-contact on person %d: %w", id, err)
-	}
-	return checkAffected(res, "no person with id %d", id)
+	now := db.now()
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		var res sql.Result
+		var err error
+		if on {
+			res, err = tx.ExecContext(ctx, `UPDATE people SET do_not_contact = true,
+				do_not_contact_reason = CASE WHEN do_not_contact THEN do_not_contact_reason ELSE $2 END,
+				do_not_contact_at = COALESCE(do_not_contact_at, $3), updated_at = $3
+				WHERE id = $1`, id, strings.TrimSpace(reason), ms(now))
+		} else {
+			res, err = tx.ExecContext(ctx, `UPDATE people SET do_not_contact = false,
+				do_not_contact_reason = '', do_not_contact_at = NULL, updated_at = $2
+				WHERE id = $1`, id, ms(now))
+		}
+		if err != nil {
+			return fmt.Errorf("set do-not-contact on person %d: %w", id, err)
+		}
+		if err := checkAffected(res, "no person with id %d", id); err != nil {
+			return err
+		}
+		if on {
+			// G1 is immediate: no proposed touch survives the flag, even
+			// before the engine closes the enrollments.
+			if _, err := tx.ExecContext(ctx, `DELETE FROM tasks WHERE person_id = $1 AND state = 'open'`, id); err != nil {
+				return fmt.Errorf("G1: drop open tasks of person %d: %w", id, err)
+			}
+		}
+		return markForCheck(ctx, tx, id, now)
+	})
 }
 
 // ForgetPerson erases a person (GDPR): the person and their interactions,

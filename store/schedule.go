@@ -138,7 +138,10 @@ type TaskFilter struct {
 	AssigneeID *int64 // 0 = tasks with no assignee (a single user's book)
 	States     []nudge.TaskState
 	DueBefore  *time.Time // due at or before
-	Limit      int
+	// Contactable leaves out people marked do-not-contact (G1): an agenda
+	// never shows a touch to them, whatever state a task is in.
+	Contactable bool
+	Limit       int
 }
 
 // TaskRow is a task with what a listing shows beside it.
@@ -178,6 +181,9 @@ func (db *DB) FindTasks(ctx context.Context, f TaskFilter) ([]TaskRow, error) {
 	}
 	if f.DueBefore != nil {
 		w.add("t.due <= " + w.arg(ms(*f.DueBefore)))
+	}
+	if f.Contactable {
+		w.add("NOT p.do_not_contact")
 	}
 	q := `SELECT ` + taskColumns + `, CASE WHEN p.name <> '' THEN p.name ELSE p.email END, p.time_zone
 		FROM tasks t JOIN people p ON p.id = t.person_id` + w.String() + ` ORDER BY t.due, t.id` + db.d.limit(f.Limit, 0)
