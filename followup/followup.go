@@ -201,6 +201,14 @@ func (s *Service) settle(tx *store.Tx, w *world, snap *store.Snapshot, orig []nu
 			break
 		}
 	}
+	// Time alone changes the plan when an appointment begins (an undone C1
+	// reminder becomes moot, the C2 call is due): look again then.
+	for _, a := range snap.Appointments {
+		if a.State == nudge.AppointmentScheduled && a.At.After(w.now) && (checkAt == nil || a.At.Before(*checkAt)) {
+			at := a.At
+			checkAt = &at
+		}
+	}
 	return s.store(tx, snap, orig, ens, desired, checkAt)
 }
 

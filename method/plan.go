@@ -268,6 +268,14 @@ func historyExempt(h *nudge.Interaction, appts []nudge.Appointment) bool {
 
 // skip returns why a step is skipped, or "".
 func (pl *planner) skip(s *nudge.Step, e nudge.Enrollment) string {
+	// A step meant for before the appointment (the C1 reminder) that was not
+	// done in time is moot once the appointment begins; it must not hold up
+	// the call, which is due at its minute (C2 "never late").
+	if s.Delay.From == nudge.FromAppointment && s.Delay.Amount < 0 {
+		if a := pl.appointment(e); a != nil && !pl.in.Now.Before(a.At) {
+			return fmt.Sprintf("%s: step %q skipped, the appointment has begun", s.Rule, s.ID)
+		}
+	}
 	if s.When == nudge.StepWhenFirstMeeting {
 		a := pl.appointment(e)
 		if a == nil || !a.First {

@@ -312,3 +312,23 @@ func TestG2Caps(t *testing.T) {
 		t.Errorf("weekly cap 1: due %s, want 2026-06-08T09:00:00-04:00 (%s)", got, d.Task.Guard)
 	}
 }
+
+// C2 "never late": a C1 reminder left undone does not hold up the call; once
+// the appointment begins the reminder is moot and the call is due at t0.
+func TestC1MootOnceAppointmentBegins(t *testing.T) {
+	w := newWalker(t, "2026-03-06T10:00:00-05:00", jerry(), jim())
+	w.in.Appointments = []nudge.Appointment{{ID: 1, PersonID: 7, At: instant(t, "2026-03-10T09:00:00-04:00"),
+		Kind: nudge.AppointmentCall, State: nudge.AppointmentScheduled}}
+	w.enrol()
+	if d := w.plan(); d.Task == nil || d.Task.Rule != "C1" {
+		t.Fatalf("before the appointment: %+v, want the C1 reminder", d.Task)
+	}
+	w.in.Now = instant(t, "2026-03-10T09:00:00-04:00") // the reminder was never sent
+	d := w.plan()
+	if d.Task == nil || d.Task.Rule != "C2" || !d.Task.Due.Equal(w.in.Now) {
+		t.Fatalf("at t0: %+v, want the C2 call due at 09:00", d.Task)
+	}
+	if len(d.Notes) != 1 || !strings.Contains(d.Notes[0], "appointment has begun") {
+		t.Errorf("notes = %q; want the skipped reminder explained", d.Notes)
+	}
+}

@@ -188,6 +188,15 @@ func (a *App) rootCommand() *cobra.Command {
 		a.exportCommand(),
 		a.forgetCommand(),
 		a.userCommand(),
+		a.todayCommand(),
+		a.doneCommand(),
+		a.snoozeCommand(),
+		a.skipCommand(),
+		a.enrollCommand(),
+		a.appointmentCommand(),
+		a.runCommand(),
+		a.cadenceCommand(),
+		a.simulateCommand(),
 	)
 	return root
 }

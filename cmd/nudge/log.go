@@ -75,7 +75,14 @@ func (a *App) logCommand() *cobra.Command {
 			if err := add(nudge.PartyProspect, commitment, commitmentDue, "commitment"); err != nil {
 				return err
 			}
-			if err := db.CreateInteraction(ctx, i, cs); err != nil {
+			svc, err := a.Followup(cmd)
+			if err != nil {
+				return err
+			}
+			// Through the engine: a reply restarts the clock (B1), a
+			// commitment is the prospect's step forward (A3), a stop ends
+			// everything (G1).
+			if err := svc.Log(ctx, i, cs); err != nil {
 				return err
 			}
 			if asJSON {
