@@ -241,11 +241,7 @@ func (a *App) enrollCommand() *cobra.Command {
 		Short: "Put a person in a cadence (see `nudge cadence list`)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			db, err := a.DB(cmd.Context())
-			if err != nil {
-				return err
-			}
-			p, err := a.findPerson(cmd.Context(), db, args[0])
+			_, p, err := a.personArg(cmd, args[0])
 			if err != nil {
 				return err
 			}
@@ -276,11 +272,7 @@ func (a *App) appointmentCommand() *cobra.Command {
 		Short: "Book a call or visit: reminder the day before (C1), the call at its minute (C2), the no-show protocol (C3), a thank-you card (C4)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			db, err := a.DB(cmd.Context())
-			if err != nil {
-				return err
-			}
-			p, err := a.findPerson(cmd.Context(), db, args[0])
+			_, p, err := a.personArg(cmd, args[0])
 			if err != nil {
 				return err
 			}

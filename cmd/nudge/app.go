@@ -222,6 +222,16 @@ func jsonEncoder(w io.Writer) *json.Encoder {
 	return enc
 }
 
+// personArg opens the store and resolves a PERSON argument.
+func (a *App) personArg(cmd *cobra.Command, ref string) (*store.DB, *nudge.Person, error) {
+	db, err := a.DB(cmd.Context())
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := a.findPerson(cmd.Context(), db, ref)
+	return db, p, err
+}
+
 // findPerson resolves a PERSON argument: an id or an email address.
 func (a *App) findPerson(ctx context.Context, db *store.DB, ref string) (*nudge.Person, error) {
 	ref = strings.TrimSpace(ref)

@@ -186,11 +186,7 @@ func (a *App) contactEdit() *cobra.Command {
 		Short: "Change a person's fields (only the flags given)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			db, err := a.DB(cmd.Context())
-			if err != nil {
-				return err
-			}
-			p, err := a.findPerson(cmd.Context(), db, args[0])
+			db, p, err := a.personArg(cmd, args[0])
 			if err != nil {
 				return err
 			}
@@ -399,11 +395,7 @@ func (a *App) contactDelete() *cobra.Command {
 		Short: "Delete a person and everything recorded about them (see also: forget)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			db, err := a.DB(cmd.Context())
-			if err != nil {
-				return err
-			}
-			p, err := a.findPerson(cmd.Context(), db, args[0])
+			db, p, err := a.personArg(cmd, args[0])
 			if err != nil {
 				return err
 			}
@@ -424,11 +416,7 @@ func (a *App) contactDNC() *cobra.Command {
 		Short: "Stop every touch to a person at once, across all cadences and reps (G1)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			db, err := a.DB(cmd.Context())
-			if err != nil {
-				return err
-			}
-			p, err := a.findPerson(cmd.Context(), db, args[0])
+			db, p, err := a.personArg(cmd, args[0])
 			if err != nil {
 				return err
 			}

@@ -278,11 +278,7 @@ func (a *App) forgetCommand() *cobra.Command {
 		Short: "Erase a person and their history (GDPR); a tombstone keeps them from being re-imported or contacted",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			db, err := a.DB(cmd.Context())
-			if err != nil {
-				return err
-			}
-			p, err := a.findPerson(cmd.Context(), db, args[0])
+			db, p, err := a.personArg(cmd, args[0])
 			if err != nil {
 				return err
 			}
