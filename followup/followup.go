@@ -175,7 +175,7 @@ func (s *Service) settle(tx *store.Tx, w *world, snap *store.Snapshot, orig []nu
 			}
 			d, err := method.Plan(method.Input{Now: w.now, Person: p, Rep: rep, Manager: manager,
 				RepCompany: s.opts.RepCompany, Cadence: c, Enrollment: e, History: snap.History,
-				Appointments: snap.Appointments, Open: others, Policy: s.opts.Policy})
+				Appointments: snap.Appointments, Open: others, Policy: s.opts.Policy, Scripts: scripts})
 			if err != nil {
 				return fmt.Errorf("plan enrollment %d (%s): %w", e.ID, e.Cadence, err)
 			}

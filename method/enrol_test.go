@@ -154,21 +154,32 @@ func TestCadenceValidate(t *testing.T) {
 	}
 }
 
-// D1: full name, company, the pain/gain from last time, "Has anything
-// changed?", then the agenda ending "…Is that fair?".
-func TestOpening(t *testing.T) {
-	got := Opening(jerry(), "A-Z Company", jim(), nudge.WIN{Insights: "looking at other vendors", NextSteps: "we discuss your current home and look at your requirements"})
-	want := "Jerry, this is Jim Smith calling from A-Z Company. Jerry, when we last spoke you told me: the value of your current home. " +
-		"Has anything changed? What I would like to recommend at this stage is: we discuss your current home and look at your requirements. " +
-		"Then we'll determine the next steps, if applicable. Is that fair?"
-	if got != want {
-		t.Errorf("got\n%s\nwant\n%s", got, want)
+// D1: a call's script opens with full name, company, the pain/gain from
+// last time (A6), "Has anything changed?", then the agenda from the last
+// W.I.N. note ending "…Is that fair?" — the words come from the templates.
+func TestCallScriptOpensWithD1(t *testing.T) {
+	j := jerry()
+	j.PreferredChannel = nudge.ChannelCall // B5: the first touch on their preferred channel
+	w := newWalker(t, "2026-03-02T10:00:00-05:00", j, jim())
+	w.in.History = []nudge.Interaction{{PersonID: 7, Channel: nudge.ChannelCall, Direction: nudge.Outbound,
+		Outcome: nudge.OutcomeConnected, At: instant(t, "2026-02-27T10:00:00-05:00"),
+		Note: nudge.WIN{What: "lots", Insights: "looking at other vendors", NextSteps: "discuss your current home and look at your requirements"}}}
+	w.enrol()
+	d := w.plan()
+	for _, want := range []string{"Jerry", "Jim Smith", "A-Z Company", "the value of your current home", "Has anything changed?",
+		"discuss your current home and look at your requirements", "Then we'll determine the next steps, if applicable. Is that fair?"} {
+		if !strings.Contains(d.Task.Script, want) {
+			t.Errorf("%s script lacks %q:\n%s", d.Task.Rule, want, d.Task.Script)
+		}
 	}
-	p := jerry()
+	p := j
 	p.PainGain = ""
-	got = Opening(p, "A-Z Company", jim(), nudge.WIN{Insights: "worried about lot availability"})
-	if !strings.Contains(got, "you told me: worried about lot availability. Has anything changed?") {
-		t.Errorf("without an A6 pain/gain, the last note's insights: %s", got)
+	w = newWalker(t, "2026-03-02T10:00:00-05:00", p, jim())
+	w.in.History = []nudge.Interaction{{PersonID: 7, Channel: nudge.ChannelCall, Direction: nudge.Outbound,
+		Outcome: nudge.OutcomeConnected, At: instant(t, "2026-02-27T10:00:00-05:00"), Note: nudge.WIN{Insights: "worried about lot availability"}}}
+	w.enrol()
+	if d := w.plan(); !strings.Contains(d.Task.Script, "worried about lot availability") {
+		t.Errorf("without an A6 pain/gain, the last note's insights: %s", d.Task.Script)
 	}
 }
 

@@ -202,7 +202,7 @@ func TestC1DayBefore(t *testing.T) {
 			if tt.want != "" && got != tt.want {
 				t.Errorf("C1 due %s, want %s (%s)", got, tt.want, d.Task.Guard)
 			}
-			if !strings.HasPrefix(d.Task.Script, "Subject: Visit for June") || !strings.Contains(d.Task.Script, "the next steps, if any") {
+			if !strings.HasPrefix(d.Task.Script, "Subject: Visit appointment for June") || !strings.Contains(d.Task.Script, "the next steps, if any") {
 				t.Errorf("C1 script: %q", d.Task.Script)
 			}
 		})
@@ -248,7 +248,7 @@ func TestC4ThankYou(t *testing.T) {
 			if tt.kind == KindTask && (d.Task.Rule != "C4" || d.Task.Channel != tt.channel || !strings.Contains(d.Task.Script, "thank you for taking the time")) {
 				t.Errorf("C4 task: %s %s %q %q", d.Task.Rule, d.Task.Channel, d.Task.Script, d.Task.Guard)
 			}
-			if tt.next != nil && !strings.Contains(d.Task.Script, "on the 16th") {
+			if tt.next != nil && !strings.Contains(d.Task.Script, "on June 16") {
 				t.Errorf("C4 names the next appointment: %q", d.Task.Script)
 			}
 		})

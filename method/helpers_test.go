@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/nudgecrm/nudge"
+	"github.com/nudgecrm/nudge/mail"
 )
 
 // The helpers drive the engine the way a caller does (Enrol → Plan → touch →
@@ -57,7 +58,13 @@ type walker struct {
 }
 
 func newWalker(t *testing.T, now string, p nudge.Person, rep nudge.User) *walker {
-	return &walker{t: t, lib: library(t), in: Input{Now: instant(t, now), Person: p, Rep: rep, RepCountry: "US", RepCompany: "A-Z Company"}}
+	return &walker{t: t, lib: library(t), in: Input{Now: instant(t, now), Person: p, Rep: rep, RepCountry: "US", RepCompany: "A-Z Company", Scripts: mailScripts}}
+}
+
+// mailScripts fills scripts from the built-in templates, as followup does.
+func mailScripts(d ScriptData) (string, bool) {
+	return mail.Script(mail.ScriptInput{Template: d.Template, Person: d.Person, Rep: d.Rep, RepCompany: d.RepCompany,
+		LastNote: d.LastNote, Appointment: d.Appointment, Zone: d.Zone, At: d.At, Variant: d.Attempt})
 }
 
 // enrol applies the auto-enrolment rules and starts the suggested cadence.

@@ -35,6 +35,8 @@ type Input struct {
 	// G2 counts them. Leave out the task being re-planned.
 	Open   []nudge.Task
 	Policy Policy
+	// Scripts fills each task's script from its template (nil: no scripts).
+	Scripts Scripts
 }
 
 // Kind is what a decision asks the caller to do.

@@ -42,7 +42,7 @@ func TestC3Scripts(t *testing.T) {
 		"Telephone appointment for March 10 at 9:00 am",
 		"I'll call in 10 minutes",
 		"otherwise I will call you later this morning or early this afternoon",
-		"we have not been able to connect. When we last spoke you were concerned about the value of your current home",
+		"we have not been able to connect. When we last spoke you were concerned about “the value of your current home”",
 	}
 	for i, s := range want {
 		d := w.plan()

@@ -81,7 +81,7 @@ func (a *App) todayCommand() *cobra.Command {
 				if due.Before(now) {
 					late = " (overdue)"
 				}
-				fmt.Fprintf(a.Env.Stdout, "#%d  %s  %s %s%s\n", t.ID, due.Format("Mon 2 Jan 15:04 MST"), t.Channel, t.Person, late)
+				fmt.Fprintf(a.Env.Stdout, "#%d  %s  %s %s%s\n", t.ID, due.Format("Mon 2 Jan 15:04 -07:00"), t.Channel, t.Person, late)
 				fmt.Fprintf(a.Env.Stdout, "     %s: %s\n", t.Rule, t.Reason)
 				if t.Guard != "" {
 					fmt.Fprintf(a.Env.Stdout, "     (%s)\n", t.Guard)
