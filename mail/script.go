@@ -43,7 +43,7 @@ func Script(in ScriptInput) (string, bool) {
 	}
 	d := Data{Person: &in.Person, Rep: &rep, RepCompany: placeholder(in.RepCompany, "<your company>"),
 		RepPhone: placeholder(in.RepPhone, "<your number>"), LastNote: in.LastNote,
-		PainGain: placeholder(firstOf(in.Person.PainGain, in.LastNote.Insights, in.LastNote.What), "<their pain or gain>"),
+		PainGain:    placeholder(firstOf(in.Person.PainGain, in.LastNote.Insights, in.LastNote.What), "<their pain or gain>"),
 		Appointment: AppointmentOf(in.Appointment), Zone: in.Zone, Now: in.At}
 	n := len(t.Variants)
 	if n == 0 {
