@@ -346,3 +346,30 @@ func (s *Service) Enrollments(ctx context.Context, personID int64) ([]Enrollment
 	}
 	return out, nil
 }
+
+// Pause stops every open enrollment of a person by hand: nothing is proposed
+// until Resume. Resume restarts them, their delays counting from now.
+func (s *Service) Pause(ctx context.Context, personID int64) error {
+	return s.withPerson(ctx, personID, func(tx *store.Tx, w *world, snap *store.Snapshot) error {
+		for i := range snap.Enrollments {
+			snap.Enrollments[i] = method.Pause(snap.Enrollments[i])
+		}
+		return nil
+	})
+}
+
+// Resume restarts a person's paused enrollments.
+func (s *Service) Resume(ctx context.Context, personID int64) error {
+	return s.withPerson(ctx, personID, func(tx *store.Tx, w *world, snap *store.Snapshot) error {
+		for i := range snap.Enrollments {
+			if snap.Enrollments[i].State == nudge.EnrollmentPaused {
+				e, err := method.Resume(snap.Enrollments[i], w.now)
+				if err != nil {
+					return err
+				}
+				snap.Enrollments[i] = e
+			}
+		}
+		return nil
+	})
+}

@@ -149,20 +149,26 @@ func Snooze(e nudge.Enrollment, until, at time.Time) (nudge.Enrollment, error) {
 	return e, nil
 }
 
-// Pause stops an enrollment by hand; Resume restarts it.
+// Pause stops an enrollment by hand; Resume restarts it. A snoozed
+// enrollment keeps its snooze date (E2: they asked to be called then).
 func Pause(e nudge.Enrollment) nudge.Enrollment {
-	if e.State == nudge.EnrollmentActive {
+	if e.State == nudge.EnrollmentActive || e.State == nudge.EnrollmentSnoozed {
 		e.State = nudge.EnrollmentPaused
 	}
 	return e
 }
 
-// Resume makes a paused enrollment active again, its delays counting from at.
+// Resume makes a paused enrollment active again, its delays counting from at
+// — or snoozed again while its snooze date is still ahead.
 func Resume(e nudge.Enrollment, at time.Time) (nudge.Enrollment, error) {
 	if e.State != nudge.EnrollmentPaused {
 		return e, nudge.Errorf(nudge.ECONFLICT, "resume: enrollment %d is %s, not paused", e.ID, e.State)
 	}
-	e.State = nudge.EnrollmentActive
+	if e.SnoozedUntil != nil && e.SnoozedUntil.After(at) {
+		e.State = nudge.EnrollmentSnoozed
+		return e, nil
+	}
+	e.State, e.SnoozedUntil = nudge.EnrollmentActive, nil
 	if e.LastTouchAt.Before(at) {
 		e.LastTouchAt = at
 	}

@@ -487,3 +487,34 @@ func (a *App) simulateCommand() *cobra.Command {
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
 	return cmd
 }
+
+func (a *App) pauseCommands() []*cobra.Command {
+	mk := func(use, short string, act func(*followup.Service, *cobra.Command, int64) error, done string) *cobra.Command {
+		return &cobra.Command{
+			Use:   use + " PERSON",
+			Short: short,
+			Args:  cobra.ExactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				_, p, err := a.personArg(cmd, args[0])
+				if err != nil {
+					return err
+				}
+				svc, err := a.Followup(cmd)
+				if err != nil {
+					return err
+				}
+				if err := act(svc, cmd, p.ID); err != nil {
+					return err
+				}
+				fmt.Fprintf(a.Env.Stdout, "%s: %s\n", displayName(p), done)
+				return nil
+			},
+		}
+	}
+	return []*cobra.Command{
+		mk("pause", "Pause a person's cadences by hand: nothing is proposed until resume",
+			func(s *followup.Service, c *cobra.Command, id int64) error { return s.Pause(c.Context(), id) }, "paused"),
+		mk("resume", "Resume a person's paused cadences, delays counting from now",
+			func(s *followup.Service, c *cobra.Command, id int64) error { return s.Resume(c.Context(), id) }, "resumed"),
+	}
+}

@@ -135,5 +135,17 @@ func TestSnoozeSkipRun(t *testing.T) {
 		if len(tasks) != 0 {
 			t.Errorf("after snooze, today = %+v", tasks)
 		}
+		// Paused by hand: nothing proposed, even when the snooze ends; resumed: back.
+		c.ok("pause", "e@x.com")
+		c.env["NUDGE_NOW"] = time.Date(2027, 1, 15, 12, 0, 0, 0, time.UTC).Format(time.RFC3339)
+		c.json(&tasks, "today", "--json")
+		if len(tasks) != 0 {
+			t.Errorf("while paused, today = %+v", tasks)
+		}
+		c.ok("resume", "e@x.com")
+		c.json(&tasks, "today", "--json")
+		if len(tasks) == 0 {
+			t.Errorf("after resume, nothing due")
+		}
 	})
 }
