@@ -54,6 +54,8 @@ var wantRules = map[string]string{
 	"e1-truth": "E1", "e2-back-off": "E2", "e3-fall-on-sword": "E3", "e4-assistant": "E4",
 	"e4-higher": "E4", "e4-manager": "E4", "e5-fire": "E5", "f1-drip": "F1", "f2-measure": "F2",
 	"b5-second-email": "B5",
+	// The scripts the cadences name that the mail issue added.
+	"b1-follow-up": "B1", "b4-disqualify": "B4", "b5-note": "B5", "b5-text": "B5", "b5-voicemail": "B5", "f2-review": "F2",
 }
 
 func TestBuiltinRulesAndVariants(t *testing.T) {
