@@ -282,7 +282,7 @@ func (s *Service) AddAppointment(ctx context.Context, a *nudge.Appointment) erro
 // one assignee (nil: everyone's; 0: the unassigned ones of a one-person
 // book). Each task's due time is in its person's zone.
 func (s *Service) Today(ctx context.Context, assignee *int64, until time.Time) ([]nudge.TaskView, error) {
-	rows, err := s.db.FindTasks(ctx, store.TaskFilter{AssigneeID: assignee, States: []nudge.TaskState{nudge.TaskOpen}, DueBefore: &until, Contactable: true})
+	rows, err := s.db.FindTasks(ctx, store.TaskFilter{AssigneeID: assignee, States: []nudge.TaskState{nudge.TaskOpen}, DueBefore: &until, Agenda: true})
 	if err != nil {
 		return nil, err
 	}

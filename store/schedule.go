@@ -138,9 +138,10 @@ type TaskFilter struct {
 	AssigneeID *int64 // 0 = tasks with no assignee (a single user's book)
 	States     []nudge.TaskState
 	DueBefore  *time.Time // due at or before
-	// Contactable leaves out people marked do-not-contact (G1): an agenda
-	// never shows a touch to them, whatever state a task is in.
-	Contactable bool
+	// Agenda keeps what a rep should act on: no touch to people marked
+	// do-not-contact (G1), whatever state a task is in, and no email the
+	// outbox is already sending (it would go twice).
+	Agenda bool
 	Limit       int
 }
 
@@ -182,8 +183,9 @@ func (db *DB) FindTasks(ctx context.Context, f TaskFilter) ([]TaskRow, error) {
 	if f.DueBefore != nil {
 		w.add("t.due <= " + w.arg(ms(*f.DueBefore)))
 	}
-	if f.Contactable {
+	if f.Agenda {
 		w.add("NOT p.do_not_contact")
+		w.add(`NOT EXISTS (SELECT 1 FROM messages g WHERE g.task_id = t.id AND g.state NOT IN ('held', 'cancelled', 'failed'))`)
 	}
 	q := `SELECT ` + taskColumns + `, CASE WHEN p.name <> '' THEN p.name ELSE p.email END, p.time_zone
 		FROM tasks t JOIN people p ON p.id = t.person_id` + w.String() + ` ORDER BY t.due, t.id` + db.d.limit(f.Limit, 0)
