@@ -44,6 +44,9 @@ type Config struct {
 	// PasswordCost overrides the argon2id parameters (tests use cheap ones);
 	// nil is RFC 9106's second recommendation.
 	PasswordCost *PasswordCost
+	// Unsubscribe, when set, answers the unsubscribe links of outgoing email
+	// at /unsubscribe/{token} (GET confirms, POST is RFC 8058's one-click).
+	Unsubscribe http.Handler
 }
 
 // Server is the web app bound to a store, the follow-up engine and a clock.
@@ -197,6 +200,15 @@ func (s *Server) routes() {
 
 	// The calendar feed (feed.go): the secret in the URL is the credential.
 	m.HandleFunc("GET /feed/{file}", s.feed)
+
+	// Unsubscribe links (package mail): the signed token is the credential,
+	// and RFC 8058's one-click POST comes from the recipient's mail provider,
+	// not from a page of ours, so it bypasses the cross-origin check.
+	if h := s.cfg.Unsubscribe; h != nil {
+		m.Handle("GET /unsubscribe/{token}", h)
+		m.Handle("POST /unsubscribe/{token}", h)
+		s.csrf.AddInsecureBypassPattern("POST /unsubscribe/{token}")
+	}
 
 	// The JSON API (api_*.go).
 	s.api("GET /api/v1/openapi.json", s.apiOpenAPI)

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nudgecrm/nudge/followup"
+	"github.com/nudgecrm/nudge/mail"
 	"github.com/nudgecrm/nudge/web"
 )
 
@@ -39,7 +40,28 @@ Ctrl-C (or SIGTERM) stops it cleanly: requests in flight finish, the scheduler s
 				return err
 			}
 			svc := followup.New(db, a.Clock, followup.Options{RepCompany: a.Env.Getenv("NUDGE_COMPANY")})
-			srv, err := web.New(db, svc, a.Clock, web.Config{SecureCookies: secure, Logger: log})
+			cfg := web.Config{SecureCookies: secure, Logger: log}
+			// Email sends itself when the app has a public https address for
+			// its unsubscribe links (RFC 8058); then this process also answers them.
+			var out *mail.Outbox
+			if a.Env.Getenv("NUDGE_PUBLIC_URL") != "" {
+				if out, err = a.outbox(cmd); err != nil {
+					return err
+				}
+				keys, err := a.keys()
+				if err != nil {
+					return err
+				}
+				cfg.Unsubscribe = mail.UnsubscribeHandler(keys, out)
+				if n, err := out.Recover(ctx, a.Now()); err != nil {
+					return err
+				} else if n > 0 {
+					log.Warn("messages interrupted mid-send are held as uncertain: nudge outbox list --state uncertain", "count", n)
+				}
+			} else {
+				log.Info("email sending is off: set NUDGE_PUBLIC_URL to the app's https address to send cadence emails")
+			}
+			srv, err := web.New(db, svc, a.Clock, cfg)
 			if err != nil {
 				return err
 			}
@@ -52,9 +74,30 @@ Ctrl-C (or SIGTERM) stops it cleanly: requests in flight finish, the scheduler s
 			go func() {
 				done <- svc.Run(ctx, every, func(err error) { log.Error("scheduler", "err", err) })
 			}()
+			outDone := make(chan struct{})
+			if out == nil {
+				close(outDone)
+			} else {
+				go func() {
+					defer close(outDone)
+					t := time.NewTicker(every)
+					defer t.Stop()
+					for {
+						if _, err := out.RunOnce(ctx); err != nil && ctx.Err() == nil {
+							log.Error("outbox", "err", err)
+						}
+						select {
+						case <-ctx.Done():
+							return
+						case <-t.C:
+						}
+					}
+				}()
+			}
 			serr := srv.Serve(ctx, ln)
 			cancel() // the server stopped (signal or failure): stop the scheduler too
 			rerr := <-done
+			<-outDone // a send in flight finishes and is recorded
 			log.Info("stopped")
 			return errors.Join(serr, rerr)
 		},
