@@ -229,7 +229,11 @@ func (s *Service) store(tx *store.Tx, snap *store.Snapshot, orig, ens []nudge.En
 	}
 	existing := map[int64]nudge.Task{} // enrollment id → its open task
 	for _, t := range snap.Tasks {
-		existing[t.EnrollmentID] = t
+		// Tasks outside any cadence ("reply received") are the rep's, not
+		// the plan's: re-planning leaves them alone.
+		if t.EnrollmentID != 0 {
+			existing[t.EnrollmentID] = t
+		}
 	}
 	var next *time.Time
 	for i := range ens {

@@ -414,7 +414,8 @@ func (db *DB) DueEmailTasks(ctx context.Context, now time.Time, limit int) ([]Em
 		(SELECT MIN(m.id) FROM mailboxes m WHERE m.user_id = t.assignee_id),
 		COALESCE((SELECT g.id FROM messages g WHERE g.task_id = t.id AND g.state = 'held'), 0)
 		FROM tasks t JOIN people p ON p.id = t.person_id
-		WHERE t.state = 'open' AND t.channel = 'email' AND t.due <= $1 AND NOT p.do_not_contact AND p.email <> ''
+		-- A task without a template ("reply received") is the rep's to write.
+		WHERE t.state = 'open' AND t.channel = 'email' AND t.template <> '' AND t.due <= $1 AND NOT p.do_not_contact AND p.email <> ''
 		AND EXISTS (SELECT 1 FROM mailboxes m WHERE m.user_id = t.assignee_id)
 		AND NOT EXISTS (SELECT 1 FROM bad_addresses b WHERE b.email = lower(p.email))
 		AND NOT EXISTS (SELECT 1 FROM messages g WHERE g.task_id = t.id AND g.state <> 'held')

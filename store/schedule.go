@@ -142,7 +142,7 @@ type TaskFilter struct {
 	// do-not-contact (G1), whatever state a task is in, and no email the
 	// outbox is already sending (it would go twice).
 	Agenda bool
-	Limit       int
+	Limit  int
 }
 
 // TaskRow is a task with what a listing shows beside it.

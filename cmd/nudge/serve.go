@@ -74,6 +74,15 @@ Ctrl-C (or SIGTERM) stops it cleanly: requests in flight finish, the scheduler s
 			go func() {
 				done <- svc.Run(ctx, every, func(err error) { log.Error("scheduler", "err", err) })
 			}()
+			// The reps' inboxes: replies, stops, bounces, out-of-office (IMAP).
+			in, err := a.inbox(cmd, mail.InboxOptions{OnError: func(mailbox string, err error) {
+				log.Error("inbox", "mailbox", mailbox, "err", err)
+			}})
+			if err != nil {
+				return err
+			}
+			inDone := make(chan error, 1)
+			go func() { inDone <- in.Run(ctx) }()
 			outDone := make(chan struct{})
 			if out == nil {
 				close(outDone)
@@ -98,6 +107,9 @@ Ctrl-C (or SIGTERM) stops it cleanly: requests in flight finish, the scheduler s
 			cancel() // the server stopped (signal or failure): stop the scheduler too
 			rerr := <-done
 			<-outDone // a send in flight finishes and is recorded
+			if err := <-inDone; err != nil && !errors.Is(err, context.Canceled) {
+				log.Error("inbox", "err", err)
+			}
 			log.Info("stopped")
 			return errors.Join(serr, rerr)
 		},
