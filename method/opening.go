@@ -64,7 +64,10 @@ func (pl *planner) script(template string, t *nudge.Task, e nudge.Enrollment) st
 	case template == "e4-manager":
 		say = fmt.Sprintf("Manager: call %s's boss (A7 buying group), introduce yourself and ask who should own this; the rep can still save face (E4).", pl.in.Person.Name)
 	case template != "d1-opening":
-		if w := words(template); w != "" { // E1's truth call, E4's go-around…
+		// E1's truth call, E4's go-around… A written message (a step on the
+		// prospect's preferred channel that turned out to be a call) is not
+		// read aloud: the call opens with D1.
+		if w := words(template); w != "" && !strings.HasPrefix(w, "Subject:") {
 			say = w
 		}
 	}

