@@ -197,7 +197,12 @@ func (a *App) rootCommand() *cobra.Command {
 		a.runCommand(),
 		a.cadenceCommand(),
 		a.simulateCommand(),
+		a.serveCommand(),
+		a.devCommand(),
 	)
+	root.AddCommand(a.pauseCommands()...)
+	root.AddCommand(a.mailCommands()...)
+	root.AddCommand(a.listenCommand())
 	return root
 }
 
