@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/nudgecrm/nudge"
 )
@@ -157,6 +159,7 @@ type csvSource struct {
 	nextLine int      // where the next record probably starts, for errors without a position
 	ahead    *csvRead // a record read ahead, see read
 	zones    *zones
+	workers  int // goroutines parsing rows; 1 parses on the caller's
 }
 
 type csvRead struct {
@@ -166,7 +169,7 @@ type csvRead struct {
 }
 
 func newCSVSource(in io.Reader, comma rune, m Mapping) (*csvSource, error) {
-	s := &csvSource{lim: &limiter{r: in, maxInput: MaxRecord}, zones: newZones()}
+	s := &csvSource{lim: &limiter{r: in, maxInput: MaxRecord}, zones: newZones(), workers: runtime.GOMAXPROCS(0)}
 	s.r = csv.NewReader(s.lim)
 	s.r.Comma = comma
 	s.r.FieldsPerRecord = -1 // the count is checked per row, to reject the row rather than stop
@@ -232,6 +235,10 @@ func (s *csvSource) read() csvRead {
 }
 
 func (s *csvSource) all(yield func(nudge.ImportRow) bool) {
+	if s.workers > 1 {
+		s.allParallel(yield)
+		return
+	}
 	for {
 		rd := s.read()
 		if errors.Is(rd.err, io.EOF) {
@@ -244,19 +251,125 @@ func (s *csvSource) all(yield func(nudge.ImportRow) bool) {
 			}
 			continue
 		}
-		for i, f := range rd.fields {
-			rd.fields[i] = strings.TrimSpace(f)
-		}
-		if blank(rd.fields) {
-			continue
-		}
-		rec := record{l: s.layout, fields: rd.fields, zones: s.zones}
-		row := nudge.ImportRow{Line: rd.line}
-		if row.Value, row.Err = rec.check(); row.Err == nil {
-			row.Person, row.CompanyName, row.Value, row.Err = rec.person()
-		}
-		if !yield(row) {
+		if row, ok := s.parse(rd, s.zones); ok && !yield(row) {
 			return
+		}
+	}
+}
+
+// parse turns a record read without error into a row; ok is false for a
+// blank record, which is skipped. zones must not be shared between
+// goroutines.
+func (s *csvSource) parse(rd csvRead, zones *zones) (row nudge.ImportRow, ok bool) {
+	for i, f := range rd.fields {
+		rd.fields[i] = strings.TrimSpace(f)
+	}
+	if blank(rd.fields) {
+		return row, false
+	}
+	rec := record{l: s.layout, fields: rd.fields, zones: zones}
+	row.Line = rd.line
+	if row.Value, row.Err = rec.check(); row.Err == nil {
+		row.Person, row.CompanyName, row.Value, row.Err = rec.person()
+	}
+	return row, true
+}
+
+// parseBatch is how many records a parse worker takes at a time: enough that
+// handing batches between goroutines costs little beside parsing them.
+const parseBatch = 256
+
+// parseJob is a batch of records in file order, and once done is closed,
+// their rows.
+type parseJob struct {
+	recs []csvRead
+	read []*nudge.ImportRow // per record: the row a read failure became, or nil
+	rows []nudge.ImportRow
+	done chan struct{}
+}
+
+// allParallel is all with the rows parsed (normalising the email and phone
+// dominates, see BenchmarkReader) on s.workers goroutines, while this
+// goroutine's helper reads the file: rows come out in file order, with their
+// line numbers. At most 2 × workers batches are in flight, so memory stays
+// flat; when yield stops the iteration, the helpers are stopped and waited
+// for before allParallel returns.
+func (s *csvSource) allParallel(yield func(nudge.ImportRow) bool) {
+	work := make(chan *parseJob, s.workers)
+	order := make(chan *parseJob, 2*s.workers)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	defer func() {
+		close(stop)
+		wg.Wait()
+	}()
+	wg.Go(func() {
+		defer close(work)
+		defer close(order)
+		send := func(j *parseJob) bool {
+			select {
+			case work <- j:
+			case <-stop:
+				return false
+			}
+			select {
+			case order <- j:
+				return true
+			case <-stop:
+				return false
+			}
+		}
+		newJob := func() *parseJob {
+			return &parseJob{recs: make([]csvRead, 0, parseBatch), read: make([]*nudge.ImportRow, 0, parseBatch), done: make(chan struct{})}
+		}
+		job := newJob()
+		for {
+			rd := s.read()
+			if errors.Is(rd.err, io.EOF) {
+				break
+			}
+			var failed *nudge.ImportRow
+			if rd.err != nil {
+				row := s.failure(rd)
+				failed = &row
+			}
+			job.recs, job.read = append(job.recs, rd), append(job.read, failed)
+			if failed != nil && failed.Fatal {
+				break
+			}
+			if len(job.recs) == parseBatch {
+				if !send(job) {
+					return
+				}
+				job = newJob()
+			}
+		}
+		if len(job.recs) > 0 {
+			send(job)
+		}
+	})
+	for range s.workers {
+		zones := newZones() // a cache per worker: zones is not safe to share
+		wg.Go(func() {
+			for job := range work {
+				job.rows = make([]nudge.ImportRow, 0, len(job.recs))
+				for i, rd := range job.recs {
+					if job.read[i] != nil {
+						job.rows = append(job.rows, *job.read[i])
+					} else if row, ok := s.parse(rd, zones); ok {
+						job.rows = append(job.rows, row)
+					}
+				}
+				close(job.done)
+			}
+		})
+	}
+	for job := range order {
+		<-job.done
+		for _, row := range job.rows {
+			if !yield(row) {
+				return
+			}
 		}
 	}
 }

@@ -209,10 +209,10 @@ type importer struct {
 
 	companies map[string]int64 // lower-case name -> id
 
-	maxID  int64 // highest people.id so far; SQLite tells created from merged by it
-	upsert *sql.Stmt
-	fill   *sql.Stmt
-	args   []any
+	maxID   int64             // highest people.id so far; SQLite tells created from merged by it
+	upserts map[int]*sql.Stmt // SQLite: the upsert of n rows, by n
+	fill    *sql.Stmt
+	args    []any
 }
 
 type pending struct {
@@ -228,7 +228,7 @@ func (db *DB) newImport(ctx context.Context, conn *sql.Conn, tx *sql.Tx, opts nu
 	im := &importer{
 		ctx: ctx, db: db, conn: conn, tx: tx, size: size, opts: opts, now: ms(db.now()),
 		forgottenEmail: map[string]bool{}, forgottenPhone: map[string]bool{},
-		byEmail: map[string]int{}, byPhone: map[string]int{}, companies: map[string]int64{},
+		byEmail: map[string]int{}, byPhone: map[string]int{}, companies: map[string]int64{}, upserts: map[int]*sql.Stmt{},
 		batch: make([]pending, 0, size),
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT email_sha256, phone_sha256 FROM tombstones`)
@@ -264,8 +264,6 @@ func (db *DB) newImport(ctx context.Context, conn *sql.Conn, tx *sql.Tx, opts nu
 		if err != nil {
 			return nil, fmt.Errorf("staging table: %w", err)
 		}
-	} else if im.upsert, err = tx.PrepareContext(ctx, db.upsertSQL(importBatch, "")); err != nil {
-		return nil, fmt.Errorf("prepare upsert: %w", err)
 	}
 	if im.fill, err = tx.PrepareContext(ctx, fillSQL()); err != nil {
 		return nil, fmt.Errorf("prepare merge: %w", err)
@@ -274,8 +272,8 @@ func (db *DB) newImport(ctx context.Context, conn *sql.Conn, tx *sql.Tx, opts nu
 }
 
 func (im *importer) close() {
-	if im.upsert != nil {
-		im.upsert.Close()
+	for _, st := range im.upserts {
+		st.Close()
 	}
 	if im.fill != nil {
 		im.fill.Close()
@@ -387,17 +385,37 @@ func (im *importer) flush() error {
 	if im.db.d.bulkCopy != nil {
 		return im.copyBatch()
 	}
-	stmt := im.upsert
-	if len(im.batch) != importBatch {
+	// A batch shortened by merges goes in chunks of halving sizes, each
+	// size prepared once: preparing a statement of every length seen would
+	// compile a ~13,000-parameter statement per batch, and a Tx keeps what
+	// is prepared on it until it ends (measured: +10 MiB live heap per
+	// 100,000 rows, and a third slower).
+	for rest := im.batch; len(rest) > 0; {
+		n := importBatch
+		for n > len(rest) {
+			n /= 2
+		}
+		if err := im.upsertRows(rest[:n]); err != nil {
+			return err
+		}
+		rest = rest[n:]
+	}
+	return nil
+}
+
+// upsertRows writes rows on SQLite by the prepared upsert of their number.
+func (im *importer) upsertRows(rows []pending) error {
+	stmt := im.upserts[len(rows)]
+	if stmt == nil {
 		var err error
-		if stmt, err = im.tx.PrepareContext(im.ctx, im.db.upsertSQL(len(im.batch), "")); err != nil {
+		if stmt, err = im.tx.PrepareContext(im.ctx, im.db.upsertSQL(len(rows), "")); err != nil {
 			return fmt.Errorf("prepare upsert: %w", err)
 		}
-		defer stmt.Close()
+		im.upserts[len(rows)] = stmt
 	}
 	args := im.args[:0]
-	for i := range im.batch {
-		e := &im.batch[i]
+	for i := range rows {
+		e := &rows[i]
 		for _, c := range importColumns {
 			args = append(args, c.value(&e.p, im.now))
 		}
@@ -406,15 +424,15 @@ func (im *importer) flush() error {
 		args = append(args, im.maxID)
 	}
 	im.args = args
-	rows, err := stmt.QueryContext(im.ctx, args...)
+	res, err := stmt.QueryContext(im.ctx, args...)
 	if err != nil {
 		return fmt.Errorf("store people: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
+	defer res.Close()
+	for res.Next() {
 		var id int64
 		var created bool
-		if err := rows.Scan(&id, &created); err != nil {
+		if err := res.Scan(&id, &created); err != nil {
 			return fmt.Errorf("store people: %w", err)
 		}
 		if created {
@@ -424,7 +442,7 @@ func (im *importer) flush() error {
 		}
 		im.maxID = max(im.maxID, id)
 	}
-	if err := rows.Err(); err != nil {
+	if err := res.Err(); err != nil {
 		return fmt.Errorf("store people: %w", err)
 	}
 	return nil
