@@ -137,11 +137,7 @@ type personPatch struct {
 
 func (s *Server) apiPersonUpdate(w http.ResponseWriter, r *http.Request, c *call) error {
 	ctx := r.Context()
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	p, err := c.person(ctx, id)
+	id, p, err := c.personInPath(r)
 	if err != nil {
 		return err
 	}

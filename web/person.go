@@ -210,11 +210,7 @@ func (s *Server) personAgain(w http.ResponseWriter, r *http.Request, c *call, id
 
 func (s *Server) personUpdate(w http.ResponseWriter, r *http.Request, c *call) error {
 	ctx := r.Context()
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	p, err := c.person(ctx, id)
+	id, p, err := c.personInPath(r)
 	if err != nil {
 		return err
 	}
@@ -277,11 +273,7 @@ func (s *Server) personUpdateOf(ctx context.Context, c *call, p *nudge.Person, f
 // (A2) and the prospect's commitment (A3), and re-plans the person.
 func (s *Server) personLog(w http.ResponseWriter, r *http.Request, c *call) error {
 	ctx := r.Context()
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	p, err := c.person(ctx, id)
+	id, p, err := c.personInPath(r)
 	if err != nil {
 		return err
 	}
@@ -327,11 +319,7 @@ func a3Warning(i *nudge.Interaction, cs []*nudge.Commitment) string {
 // personDoNotContact applies or lifts the G1 hard stop.
 func (s *Server) personDoNotContact(w http.ResponseWriter, r *http.Request, c *call) error {
 	ctx := r.Context()
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	p, err := c.person(ctx, id)
+	id, p, err := c.personInPath(r)
 	if err != nil {
 		return err
 	}
@@ -378,11 +366,7 @@ func (s *Server) personEnroll(w http.ResponseWriter, r *http.Request, c *call) e
 // person's zone, where the call happens.
 func (s *Server) personAppointment(w http.ResponseWriter, r *http.Request, c *call) error {
 	ctx := r.Context()
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	p, err := c.person(ctx, id)
+	id, p, err := c.personInPath(r)
 	if err != nil {
 		return err
 	}

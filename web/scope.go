@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"net/http"
 	"slices"
 
 	"github.com/nudgecrm/nudge"
@@ -93,6 +94,28 @@ func (c *call) person(ctx context.Context, id int64) (*nudge.Person, error) {
 		return nil, notVisible("person", id)
 	}
 	return p, nil
+}
+
+// personInPath loads the person named by the request's {id}, if the caller
+// may see them.
+func (c *call) personInPath(r *http.Request) (int64, *nudge.Person, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return 0, nil, err
+	}
+	p, err := c.person(r.Context(), id)
+	return id, p, err
+}
+
+// taskInPath loads the task named by the request's {id}, if the caller may
+// see it.
+func (c *call) taskInPath(r *http.Request) (int64, *store.TaskRow, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return 0, nil, err
+	}
+	t, err := c.task(r.Context(), id)
+	return id, t, err
 }
 
 // task returns an open-or-closed task the caller may see: one assigned to

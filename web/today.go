@@ -166,11 +166,7 @@ func back(r *http.Request) string {
 
 func (s *Server) taskDone(w http.ResponseWriter, r *http.Request, c *call) error {
 	ctx := r.Context()
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	t, err := c.task(ctx, id)
+	id, t, err := c.taskInPath(r)
 	if err != nil {
 		return err
 	}
@@ -204,11 +200,7 @@ func doneMessage(t *store.TaskRow, o nudge.Outcome, next []nudge.Task, tz string
 
 func (s *Server) taskSnooze(w http.ResponseWriter, r *http.Request, c *call) error {
 	ctx := r.Context()
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	t, err := c.task(ctx, id)
+	id, t, err := c.taskInPath(r)
 	if err != nil {
 		return err
 	}
@@ -240,11 +232,7 @@ func snoozeUntil(v string, now time.Time, loc *time.Location) (time.Time, error)
 
 func (s *Server) taskSkip(w http.ResponseWriter, r *http.Request, c *call) error {
 	ctx := r.Context()
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	t, err := c.task(ctx, id)
+	id, t, err := c.taskInPath(r)
 	if err != nil {
 		return err
 	}

@@ -100,6 +100,16 @@ func (a *App) todayCommand() *cobra.Command {
 	return cmd
 }
 
+// taskArg resolves a TASK argument and opens the engine service.
+func (a *App) taskArg(cmd *cobra.Command, ref string) (int64, *followup.Service, error) {
+	id, err := taskID(ref)
+	if err != nil {
+		return 0, nil, err
+	}
+	svc, err := a.Followup(cmd)
+	return id, svc, err
+}
+
 func taskID(s string) (int64, error) {
 	id, err := strconv.ParseInt(strings.TrimPrefix(s, "#"), 10, 64)
 	if err != nil {
@@ -121,11 +131,7 @@ enrollment moves along the step's branches; the next task appears at once.
 Outcomes: connected, voicemail, no-answer, sent, replied, bounced, meeting-held, declined, asked-to-stop.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := taskID(args[0])
-			if err != nil {
-				return err
-			}
-			svc, err := a.Followup(cmd)
+			id, svc, err := a.taskArg(cmd, args[0])
 			if err != nil {
 				return err
 			}
@@ -179,11 +185,7 @@ func (a *App) snoozeCommand() *cobra.Command {
 		Short: `"Call me in two weeks" (E2): nothing until then, then the call they asked for`,
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := taskID(args[0])
-			if err != nil {
-				return err
-			}
-			svc, err := a.Followup(cmd)
+			id, svc, err := a.taskArg(cmd, args[0])
 			if err != nil {
 				return err
 			}
@@ -215,11 +217,7 @@ func (a *App) skipCommand() *cobra.Command {
 		Short: "Pass over a task without a touch, saying why; the cadence moves to its next step",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := taskID(args[0])
-			if err != nil {
-				return err
-			}
-			svc, err := a.Followup(cmd)
+			id, svc, err := a.taskArg(cmd, args[0])
 			if err != nil {
 				return err
 			}
