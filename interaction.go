@@ -45,6 +45,22 @@ func (o Outcome) Valid() bool {
 	return false
 }
 
+// Outcomes lists what can come of a touch on channel c, most likely first:
+// a call connects or not, a written touch is sent, bounces or gets a reply;
+// a "no" or a "stop" is possible everywhere (G1).
+func (c Channel) Outcomes() []Outcome {
+	switch c {
+	case ChannelCall, ChannelVoicemail:
+		return []Outcome{OutcomeConnected, OutcomeVoicemail, OutcomeNoAnswer, OutcomeDeclined, OutcomeAskedToStop}
+	case ChannelEmail:
+		return []Outcome{OutcomeSent, OutcomeReplied, OutcomeBounced, OutcomeDeclined, OutcomeAskedToStop}
+	case ChannelMeeting, ChannelVisit:
+		return []Outcome{OutcomeMeetingHeld, OutcomeNoShow, OutcomeDeclined, OutcomeAskedToStop}
+	default: // text, letter, social
+		return []Outcome{OutcomeSent, OutcomeReplied, OutcomeDeclined, OutcomeAskedToStop}
+	}
+}
+
 // Reached reports whether the touch reached the person (H3 contact rate).
 func (o Outcome) Reached() bool {
 	switch o {

@@ -136,11 +136,27 @@ func TestBrowser(t *testing.T) {
 	screenshot(t, tctx, "today.png", 1024)
 	screenshot(t, tctx, "today-phone.png", 390)
 
-	// Log the first task: connected, with a W.I.N. note.
-	do("log a call", chromedp.EmulateViewport(1024, 900), chromedp.Click(chromedp.CSS("li.task summary")),
-		chromedp.SendKeys(chromedp.CSS("li.task textarea[name=what]"), "pricing for 40 seats"),
-		chromedp.SendKeys(chromedp.CSS("li.task textarea[name=next_steps]"), "CFO call next week"),
-		chromedp.Click(chromedp.CSS(`li.task button[value="connected"]`)), chromedp.WaitVisible(chromedp.CSS("p.flash")))
+	// The first touch is B1's email (no preferred channel known): the rep
+	// sends it and logs it; the next touch is the day-6 call.
+	first := open[0]
+	sel := func(css string) string { return "#task-" + itoa(first.ID) + " " + css }
+	do("log the email", chromedp.Click(chromedp.CSS(sel(`button[value="sent"]`))), chromedp.WaitVisible(chromedp.CSS("p.flash")))
+	if flash := text("p.flash"); !strings.Contains(flash, "Logged sent") || !strings.Contains(flash, "Next: call") {
+		t.Fatalf("after logging the email: %q", flash)
+	}
+	calls, err := db.FindTasks(context.Background(), store.TaskFilter{PersonID: &first.PersonID, States: []nudge.TaskState{nudge.TaskOpen}})
+	if err != nil || len(calls) != 1 || calls[0].Channel != nudge.ChannelCall {
+		t.Fatalf("after the email: %+v, %v; want one call planned", calls, err)
+	}
+	clock.Set(calls[0].Due.Add(time.Minute))
+
+	// Log the call: connected, with a W.I.N. note.
+	call := func(css string) string { return "#task-" + itoa(calls[0].ID) + " " + css }
+	do("log a call", chromedp.Navigate(base+"/today"), chromedp.WaitVisible(chromedp.CSS(call("summary"))),
+		chromedp.Click(chromedp.CSS(call("summary"))),
+		chromedp.SendKeys(chromedp.CSS(call("textarea[name=what]")), "pricing for 40 seats"),
+		chromedp.SendKeys(chromedp.CSS(call("textarea[name=next_steps]")), "CFO call next week"),
+		chromedp.Click(chromedp.CSS(call(`button[value="connected"]`))), chromedp.WaitVisible(chromedp.CSS("p.flash")))
 	flash := text("p.flash")
 	if !strings.Contains(flash, "Logged connected") || !strings.Contains(flash, "Next:") {
 		t.Fatalf("after logging: %q", flash)

@@ -62,7 +62,7 @@ func TestScenarios(t *testing.T) {
 		{name: "signout everywhere", req: post("repA", "/signout/everywhere", nil), status: 303, cookie: "1+sessions"},
 
 		// Today.
-		{name: "today rep", req: get("repA", "/today"), status: 200, contains: []string{"Anna Alpha", "B1", "connected", "asked-to-stop", `name="what"`}, absent: []string{"Bert Beta", "Cleo Gamma"}},
+		{name: "today rep", req: get("repA", "/today"), status: 200, contains: []string{"Anna Alpha", "B1", `value="sent"`, "asked-to-stop", `name="what"`}, absent: []string{"Bert Beta", "Cleo Gamma"}},
 		{name: "today manager has the E4 task", req: get("mgr", "/today"), status: 200, contains: []string{"Bert Beta", "E4", "manager calls the contact"}, absent: []string{"Anna Alpha"}},
 		{name: "today rep B lacks the manager's task", req: get("repB", "/today"), status: 200, absent: []string{"Bert Beta"}},
 		{name: "done", req: post("repA", "/tasks/{task_pa}/done", form("outcome", "connected", "what", "pricing", "back", "/today")), status: 303, location: "/today", cookie: "Next"},

@@ -14,14 +14,11 @@ import (
 	"github.com/nudgecrm/nudge/store"
 )
 
-// quickOutcomes are the one-click buttons of a task on Today.
-var quickOutcomes = []nudge.Outcome{nudge.OutcomeConnected, nudge.OutcomeVoicemail, nudge.OutcomeNoAnswer,
-	nudge.OutcomeReplied, nudge.OutcomeAskedToStop}
-
 // todayData is the Today page.
 type todayData struct {
-	Tasks    []nudge.TaskView
-	Outcomes []nudge.Outcome
+	Tasks []nudge.TaskView
+	// Outcomes are the one-click buttons of a task, by its channel.
+	Outcomes map[nudge.Channel][]nudge.Outcome
 	Next     *nextAppointment
 	Zone     string
 }
@@ -83,7 +80,10 @@ func (s *Server) todayView(w http.ResponseWriter, r *http.Request, c *call) (*vi
 	if err != nil {
 		return nil, err
 	}
-	d := todayData{Tasks: tasks, Outcomes: quickOutcomes, Zone: userZone(c.user).String()}
+	d := todayData{Tasks: tasks, Outcomes: map[nudge.Channel][]nudge.Outcome{}, Zone: userZone(c.user).String()}
+	for _, t := range tasks {
+		d.Outcomes[t.Channel] = t.Channel.Outcomes()
+	}
 	now := s.clock.Now()
 	aps, err := s.db.FindAppointments(ctx, store.AppointmentFilter{UserID: &c.user.ID, From: &now})
 	if err != nil {
