@@ -79,13 +79,15 @@ func (s *Service) Library(ctx context.Context) (method.Library, error) {
 	return lib, nil
 }
 
-// world is what settling needs beyond one person: the cadences and the
-// users (reps, their managers), loaded once per command or batch.
+// world is what settling needs beyond one person: the cadences, the users
+// (reps, their managers) and the scripts with the users' own templates,
+// loaded once per command or batch.
 type world struct {
 	now      time.Time
 	lib      method.Library
 	users    map[int64]*nudge.User
 	managers map[int64]*nudge.User // team id → manager
+	scripts  method.Scripts
 }
 
 func (s *Service) world(ctx context.Context) (*world, error) {
@@ -101,7 +103,12 @@ func (s *Service) world(ctx context.Context) (*world, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &world{now: s.clock.Now().UTC(), lib: lib, users: map[int64]*nudge.User{}, managers: map[int64]*nudge.User{}}
+	templates, err := s.db.FindTemplates(ctx)
+	if err != nil {
+		return nil, err
+	}
+	w := &world{now: s.clock.Now().UTC(), lib: lib, users: map[int64]*nudge.User{}, managers: map[int64]*nudge.User{},
+		scripts: scripts(templates)}
 	for _, u := range users {
 		w.users[u.ID] = u
 	}
@@ -175,7 +182,7 @@ func (s *Service) settle(tx *store.Tx, w *world, snap *store.Snapshot, orig []nu
 			}
 			d, err := method.Plan(method.Input{Now: w.now, Person: p, Rep: rep, Manager: manager,
 				RepCompany: s.opts.RepCompany, Cadence: c, Enrollment: e, History: snap.History,
-				Appointments: snap.Appointments, Open: others, Policy: s.opts.Policy, Scripts: scripts})
+				Appointments: snap.Appointments, Open: others, Policy: s.opts.Policy, Scripts: w.scripts})
 			if err != nil {
 				return fmt.Errorf("plan enrollment %d (%s): %w", e.ID, e.Cadence, err)
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -58,7 +59,9 @@ type OutboxOptions struct {
 	// Rand draws the jitter between sends; nil seeds one at random.
 	Rand       *rand.Rand
 	RepCompany string
-	// Overrides are the user's template sources by name (see Lookup).
+	// Overrides are template sources by name (see Lookup) used over the
+	// ones stored by the users (store.FindTemplates), which the outbox reads
+	// on every pass.
 	Overrides map[string]string
 }
 
@@ -210,8 +213,12 @@ func (o *Outbox) Enqueue(ctx context.Context) (Stats, error) {
 	if err != nil {
 		return st, err
 	}
+	overrides, err := o.overrides(ctx)
+	if err != nil {
+		return st, err
+	}
 	for _, t := range tasks {
-		m, findings, err := o.draft(ctx, t, now)
+		m, findings, err := o.draft(ctx, t, now, overrides)
 		if err != nil {
 			return st, fmt.Errorf("task %d: %w", t.ID, err)
 		}
@@ -244,8 +251,19 @@ func (o *Outbox) Enqueue(ctx context.Context) (Stats, error) {
 	return st, nil
 }
 
+// overrides are the template sources in force: the users' stored ones,
+// then the options'. Read once per pass, so an edit applies to the next.
+func (o *Outbox) overrides(ctx context.Context) (map[string]string, error) {
+	stored, err := o.db.FindTemplates(ctx)
+	if err != nil {
+		return nil, err
+	}
+	maps.Copy(stored, o.opts.Overrides)
+	return stored, nil
+}
+
 // draft renders a task's email; findings are the lint errors that hold it.
-func (o *Outbox) draft(ctx context.Context, t store.EmailTask, now time.Time) (*store.Message, []string, error) {
+func (o *Outbox) draft(ctx context.Context, t store.EmailTask, now time.Time, overrides map[string]string) (*store.Message, []string, error) {
 	p, err := o.db.FindPersonByID(ctx, t.PersonID)
 	if err != nil {
 		return nil, nil, err
@@ -255,49 +273,20 @@ func (o *Outbox) draft(ctx context.Context, t store.EmailTask, now time.Time) (*
 		return nil, nil, fmt.Errorf("mailbox %d: %w", t.MailboxID, err)
 	}
 	mb := mbs[0]
-	d := Data{Person: p, RepCompany: o.opts.RepCompany, Now: now}
-	if d.Rep, err = o.db.FindUserByID(ctx, t.AssigneeID); err != nil {
-		return nil, nil, err
-	}
-	if p.CompanyID != 0 {
-		if d.Company, err = o.db.FindCompanyByID(ctx, p.CompanyID); err != nil {
-			return nil, nil, err
-		}
-	}
-	pid := p.ID
-	hist, _, err := o.db.FindInteractions(ctx, nudge.InteractionFilter{PersonID: &pid, Limit: 20})
+	rep, err := o.db.FindUserByID(ctx, t.AssigneeID)
 	if err != nil {
 		return nil, nil, err
 	}
-	for _, i := range hist { // newest first
-		if !i.Note.Empty() {
-			d.LastNote = i.Note
-			break
-		}
-	}
-	apps, err := o.db.FindAppointments(ctx, store.AppointmentFilter{PersonID: &pid, From: &now})
+	sc, err := SceneOf(ctx, o.db, p, rep, now, o.opts.RepCompany)
 	if err != nil {
 		return nil, nil, err
 	}
-	for i := range apps {
-		if apps[i].State == nudge.AppointmentScheduled {
-			d.Appointment = AppointmentOf(&apps[i])
-			break
-		}
-	}
-	sent, err := o.db.FindMessages(ctx, store.MessageFilter{PersonID: &pid,
-		States: []store.MessageState{store.MessageSent, store.MessageSending, store.MessageUncertain}})
-	if err != nil {
-		return nil, nil, err
-	}
+	d := sc.Data
 	var bodies, hashes []string
 	var prev *store.Message
-	for i := range sent {
-		bodies, hashes = append(bodies, sent[i].Body), append(hashes, sent[i].BodyHash)
-		prev = &sent[i]
-	}
-	if prev != nil {
-		d.PreviousSubject = prev.Subject
+	for i := range sc.Sent {
+		bodies, hashes = append(bodies, sc.Sent[i].Body), append(hashes, sc.Sent[i].BodyHash)
+		prev = &sc.Sent[i]
 	}
 	m := &store.Message{TaskID: t.ID, PersonID: p.ID, MailboxID: mb.ID, From: mb.Address, To: p.Email,
 		MessageID: NewMessageID(mb.Address), Template: t.Template, NextAttemptAt: o.window(p).Next(later(now, t.Due)).UTC()}
@@ -311,7 +300,7 @@ func (o *Outbox) draft(ctx context.Context, t store.EmailTask, now time.Time) (*
 	if t.Template == "" {
 		return m, []string{"the step names no template: write this email by hand"}, nil
 	}
-	tpl, err := Lookup(t.Template, o.opts.Overrides)
+	tpl, err := Lookup(t.Template, overrides)
 	if err != nil {
 		return m, []string{nudge.ErrorMessage(err)}, nil
 	}

@@ -1,6 +1,7 @@
 package mail
 
 import (
+	"maps"
 	"strings"
 	"sync"
 	"time"
@@ -33,7 +34,37 @@ var parsed = sync.OnceValue(Builtin)
 // is no such template or the record lacks what it needs (a C3 voicemail
 // without its appointment).
 func Script(in ScriptInput) (string, bool) {
-	t := parsed()[in.Template]
+	return (&Scripts{templates: parsed()}).Script(in)
+}
+
+// Scripts renders task scripts from the built-ins with the user's
+// overrides in their place (issue 4: the words a rep edits are the words
+// every task shows). Its templates are parsed once, when it is made.
+type Scripts struct {
+	templates map[string]*Template
+}
+
+// NewScripts returns the scripts of the built-ins replaced by overrides
+// (name → source, see Lookup). An override that does not parse is skipped
+// and its built-in kept: store.SaveTemplate stores only what parsed, and a
+// task with the built-in's words beats a task with none.
+func NewScripts(overrides map[string]string) *Scripts {
+	all := parsed()
+	if len(overrides) == 0 {
+		return &Scripts{templates: all}
+	}
+	all = maps.Clone(all)
+	for name := range overrides {
+		if t, err := Lookup(name, overrides); err == nil {
+			all[name] = t
+		}
+	}
+	return &Scripts{templates: all}
+}
+
+// Script renders in's template as Script does, from these templates.
+func (s *Scripts) Script(in ScriptInput) (string, bool) {
+	t := s.templates[in.Template]
 	if t == nil {
 		return "", false
 	}

@@ -41,16 +41,22 @@ type templatesPage struct {
 }
 
 func (s *Server) apiTemplates(w http.ResponseWriter, r *http.Request, c *call) error {
-	writeJSON(w, http.StatusOK, templatesPage{Templates: templateList()})
+	list, err := s.templateList(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, templatesPage{Templates: list})
 	return nil
 }
 
 // apiTemplate is one template with its source, lint findings and previews.
 func (s *Server) apiTemplate(w http.ResponseWriter, r *http.Request, c *call) error {
-	t, err := findTemplate(r.PathValue("name"))
+	t, overridden, err := s.findTemplate(r.Context(), r.PathValue("name"))
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, inspect(t, true))
+	tv := inspect(t, true)
+	tv.Overridden = overridden
+	writeJSON(w, http.StatusOK, tv)
 	return nil
 }

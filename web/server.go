@@ -26,6 +26,7 @@ import (
 
 	"github.com/nudgecrm/nudge"
 	"github.com/nudgecrm/nudge/followup"
+	"github.com/nudgecrm/nudge/mail"
 	"github.com/nudgecrm/nudge/store"
 )
 
@@ -47,6 +48,9 @@ type Config struct {
 	// Unsubscribe, when set, answers the unsubscribe links of outgoing email
 	// at /unsubscribe/{token} (GET confirms, POST is RFC 8058's one-click).
 	Unsubscribe http.Handler
+	// Keys seal the passwords of the mailboxes added on the Settings page
+	// (the key of nudge mailbox add); nil refuses to add mailboxes.
+	Keys *mail.Keys
 }
 
 // Server is the web app bound to a store, the follow-up engine and a clock.
@@ -186,12 +190,15 @@ func (s *Server) routes() {
 	m.Handle("POST /cadences", s.page(s.cadenceSave))
 	m.Handle("GET /templates", s.page(s.templates))
 	m.Handle("GET /templates/{name}", s.page(s.template))
-	m.Handle("POST /templates/{name}", s.page(s.templatePreview))
+	m.Handle("POST /templates/{name}", s.page(s.templatePost))
+	m.Handle("POST /templates/{name}/reset", s.page(s.templateReset))
 	m.Handle("GET /settings", s.page(s.settings))
 	m.Handle("POST /settings", s.page(s.settingsSave))
 	m.Handle("POST /settings/feed", s.page(s.settingsFeed))
 	m.Handle("POST /settings/tokens", s.page(s.settingsTokenCreate))
 	m.Handle("POST /settings/tokens/{id}/revoke", s.page(s.settingsTokenRevoke))
+	m.Handle("POST /settings/mailboxes", s.page(s.settingsMailboxAdd))
+	m.Handle("POST /settings/mailboxes/{id}/remove", s.page(s.settingsMailboxRemove))
 	m.Handle("GET /admin/users", s.page(s.adminUsers))
 	m.Handle("POST /admin/users", s.page(s.adminUserCreate))
 	m.Handle("POST /admin/users/{id}", s.page(s.adminUserUpdate))

@@ -19,6 +19,7 @@ type settingsData struct {
 	FeedURL   string
 	Tokens    []store.APIToken
 	NewToken  string
+	Mailboxes []mailboxView
 }
 
 func (s *Server) settingsView(w http.ResponseWriter, r *http.Request, c *call) (*view, *settingsData, error) {
@@ -31,6 +32,11 @@ func (s *Server) settingsView(w http.ResponseWriter, r *http.Request, c *call) (
 	if d.Tokens, err = s.db.FindAPITokens(ctx, c.user.ID); err != nil {
 		return nil, nil, err
 	}
+	mbs, err := s.db.FindMailboxes(ctx, store.MailboxFilter{UserID: &c.user.ID})
+	if err != nil {
+		return nil, nil, err
+	}
+	d.Mailboxes = mailboxViews(mbs)
 	v := s.newView(w, r, c, "Settings", d)
 	v.Form.Set("name", c.user.Name)
 	v.Form.Set("tz", c.user.TimeZone)

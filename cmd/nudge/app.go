@@ -203,6 +203,7 @@ func (a *App) rootCommand() *cobra.Command {
 	root.AddCommand(a.pauseCommands()...)
 	root.AddCommand(a.mailCommands()...)
 	root.AddCommand(a.listenCommand())
+	root.AddCommand(a.templateCommand())
 	return root
 }
 

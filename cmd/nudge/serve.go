@@ -41,6 +41,11 @@ Ctrl-C (or SIGTERM) stops it cleanly: requests in flight finish, the scheduler s
 			}
 			svc := followup.New(db, a.Clock, followup.Options{RepCompany: a.Env.Getenv("NUDGE_COMPANY")})
 			cfg := web.Config{SecureCookies: secure, Logger: log}
+			// The Settings page seals the passwords of the mailboxes it adds
+			// with the same key as nudge mailbox add.
+			if cfg.Keys, err = a.keys(); err != nil {
+				log.Warn("mailboxes cannot be added in the web app without the secret key", "err", err)
+			}
 			// Email sends itself when the app has a public https address for
 			// its unsubscribe links (RFC 8058); then this process also answers them.
 			var out *mail.Outbox
