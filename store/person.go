@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/nudgecrm/nudge"
 )
@@ -62,7 +63,31 @@ func (db *DB) FindPersonByEmail(ctx context.Context, email string) (*nudge.Perso
 // then id), and the total count ignoring Offset and Limit. Query matches the
 // name, email, title or company name, case-insensitively.
 func (db *DB) FindPeople(ctx context.Context, f nudge.PersonFilter) ([]*nudge.Person, int, error) {
+	return db.FindPeopleIn(ctx, PeopleQuery{PersonFilter: f})
+}
+
+// PeopleQuery is a people listing narrowed to what one user may see, with
+// the filters of the web app's People page on top of the domain's.
+type PeopleQuery struct {
+	nudge.PersonFilter
+	// Owners limits the people to those owned by these users; nil means any
+	// owner (an admin), an empty non-nil slice means nobody.
+	Owners []int64
+	// Cadence keeps people with an open enrollment in this cadence.
+	Cadence string
+	// QuietSince keeps people with no touch at or after this instant
+	// ("quiet for N days").
+	QuietSince *time.Time
+}
+
+// FindPeopleIn returns the people matching q ordered by name, and their
+// total ignoring Offset and Limit.
+func (db *DB) FindPeopleIn(ctx context.Context, q PeopleQuery) ([]*nudge.Person, int, error) {
+	if q.Owners != nil && len(q.Owners) == 0 {
+		return nil, 0, nil
+	}
 	var w where
+	f := q.PersonFilter
 	if f.ID != nil {
 		w.add("p.id = " + w.arg(*f.ID))
 	}
@@ -72,16 +97,30 @@ func (db *DB) FindPeople(ctx context.Context, f nudge.PersonFilter) ([]*nudge.Pe
 	if f.OwnerID != nil {
 		w.add("p.owner_id = " + w.arg(*f.OwnerID))
 	}
+	if q.Owners != nil {
+		ps := make([]string, len(q.Owners))
+		for i, id := range q.Owners {
+			ps[i] = w.arg(id)
+		}
+		w.add("p.owner_id IN (" + strings.Join(ps, ", ") + ")")
+	}
 	if f.CompanyID != nil {
 		w.add("p.company_id = " + w.arg(*f.CompanyID))
 	}
 	if f.Status != nil {
 		w.add("p.status = " + w.arg(string(*f.Status)))
 	}
+	if q.Cadence != "" {
+		w.add(`EXISTS (SELECT 1 FROM enrollments e WHERE e.person_id = p.id AND e.cadence = ` + w.arg(q.Cadence) +
+			` AND e.state IN ('active', 'snoozed', 'paused'))`)
+	}
+	if q.QuietSince != nil {
+		w.add(`NOT EXISTS (SELECT 1 FROM interactions i WHERE i.person_id = p.id AND i.at >= ` + w.arg(ms(*q.QuietSince)) + `)`)
+	}
 	from := ` FROM people p`
-	if q := strings.TrimSpace(f.Query); q != "" {
+	if s := strings.TrimSpace(f.Query); s != "" {
 		from += ` LEFT JOIN companies c ON c.id = p.company_id`
-		x := w.arg(likePattern(q))
+		x := w.arg(likePattern(s))
 		w.add(fmt.Sprintf(`(lower(p.name) LIKE %[1]s ESCAPE '\' OR p.email LIKE %[1]s ESCAPE '\'
 			OR lower(p.title) LIKE %[1]s ESCAPE '\' OR lower(COALESCE(c.name, '')) LIKE %[1]s ESCAPE '\')`, x))
 	}
@@ -94,19 +133,15 @@ func (db *DB) FindPeople(ctx context.Context, f nudge.PersonFilter) ([]*nudge.Pe
 	if err != nil {
 		return nil, 0, fmt.Errorf("find people: %w", err)
 	}
-	defer rows.Close()
-	var people []*nudge.Person
-	for rows.Next() {
-		p, err := scanPerson(rows)
-		if err != nil {
-			return nil, 0, fmt.Errorf("find people: %w", err)
-		}
-		people = append(people, p)
-	}
-	if err := rows.Err(); err != nil {
+	var people []nudge.Person
+	if err := collect(rows, scanPerson, &people); err != nil {
 		return nil, 0, fmt.Errorf("find people: %w", err)
 	}
-	return people, total, nil
+	out := make([]*nudge.Person, len(people))
+	for i := range people {
+		out[i] = &people[i]
+	}
+	return out, total, nil
 }
 
 // CreatePerson validates p and stores it, setting ID and timestamps.
