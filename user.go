@@ -23,6 +23,7 @@ type User struct {
 	Role     UserRole `json:"role"`
 	TeamID   int64    `json:"team_id,omitempty"`
 	TimeZone string   `json:"time_zone,omitempty"` // the rep's own zone, for working hours
+	Country  string   `json:"country,omitempty"`   // ISO alpha-2: the holidays of the rep's working days
 	// Working hours, minutes after local midnight; G3 calling hours are
 	// intersected with them. Zero values mean 9:00–17:00.
 	WorkStart    int       `json:"work_start,omitempty"`
@@ -51,6 +52,13 @@ func (u *User) Validate() error {
 		if _, err := time.LoadLocation(u.TimeZone); err != nil {
 			return FieldError("tz", "unknown time zone %q", u.TimeZone)
 		}
+	}
+	if u.Country != "" {
+		c, err := NormalizeCountry(u.Country)
+		if err != nil {
+			return err
+		}
+		u.Country = c
 	}
 	if u.WorkStart < 0 || u.WorkEnd > 24*60 || (u.WorkEnd != 0 && u.WorkEnd <= u.WorkStart) {
 		return FieldError("work_hours", "working hours %d–%d are not a span within a day", u.WorkStart, u.WorkEnd)

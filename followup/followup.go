@@ -180,7 +180,7 @@ func (s *Service) settle(tx *store.Tx, w *world, snap *store.Snapshot, orig []nu
 					others = append(others, *t)
 				}
 			}
-			d, err := method.Plan(method.Input{Now: w.now, Person: p, Rep: rep, Manager: manager,
+			d, err := method.Plan(method.Input{Now: w.now, Person: p, Rep: rep, RepCountry: rep.Country, Manager: manager,
 				RepCompany: s.opts.RepCompany, Cadence: c, Enrollment: e, History: snap.History,
 				Appointments: snap.Appointments, Open: others, Policy: s.opts.Policy, Scripts: w.scripts})
 			if err != nil {

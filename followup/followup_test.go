@@ -275,3 +275,33 @@ func TestConcurrentSchedulers(t *testing.T) {
 		}
 	})
 }
+
+// The rep's own holidays count: G3's calling hours are intersected with the
+// rep's working days. Monday 2026-12-28 is a working day in New York but the
+// UK's Boxing Day substitute holiday, so a London rep's first touch to a New
+// York prospect moves to Tuesday.
+func TestRepHolidays(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b testdb.Backend) {
+		x := setup(t, b, "2026-12-25T15:00:00Z") // Friday, Christmas: B1's three days end on Monday
+		due := map[string]string{}
+		for _, country := range []string{"", "GB"} {
+			rep := &nudge.User{Email: "rep" + country + "@a-z.example", Name: "Rep " + country, TimeZone: "Europe/London", Country: country,
+				WorkStart: 8 * 60, WorkEnd: 22 * 60}
+			if err := x.db.CreateUser(x.ctx, rep); err != nil {
+				t.Fatal(err)
+			}
+			p := &nudge.Person{Name: "Newman " + country, Email: "newman" + country + "@usps.example", TimeZone: "America/New_York",
+				Country: "US", Status: nudge.StatusProspect, OwnerID: rep.ID}
+			if err := x.db.CreatePerson(x.ctx, p); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := x.svc.RunOnce(x.ctx); err != nil {
+				t.Fatal(err)
+			}
+			due[country] = local(t, x.only(t, p.ID).Due, "Europe/London")[:10]
+		}
+		if due[""] != "2026-12-28" || due["GB"] != "2026-12-29" {
+			t.Errorf("first touch: rep without a country %s, rep in GB %s; want 2026-12-28 and 2026-12-29 (UK bank holiday)", due[""], due["GB"])
+		}
+	})
+}

@@ -8,13 +8,13 @@ import (
 	"github.com/nudgecrm/nudge"
 )
 
-const userColumns = `u.id, u.email, u.name, u.role, COALESCE(u.team_id, 0), u.time_zone, u.work_start, u.work_end,
-	u.password_hash, u.created_at`
+const userColumns = `u.id, u.email, u.name, u.role, COALESCE(u.team_id, 0), u.time_zone, u.country, u.work_start,
+	u.work_end, u.password_hash, u.created_at`
 
 func scanUser(s scanner) (*nudge.User, error) {
 	var u nudge.User
 	var created int64
-	err := s.Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.TeamID, &u.TimeZone, &u.WorkStart, &u.WorkEnd,
+	err := s.Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.TeamID, &u.TimeZone, &u.Country, &u.WorkStart, &u.WorkEnd,
 		&u.PasswordHash, &created)
 	if err != nil {
 		return nil, err
@@ -41,8 +41,8 @@ func (db *DB) CreateUser(ctx context.Context, u *nudge.User) error {
 	}
 	now := db.now()
 	err := db.w.QueryRowContext(ctx, `INSERT INTO users (email, name, role, team_id, time_zone, work_start, work_end,
-		password_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-		u.Email, u.Name, string(u.Role), ref(u.TeamID), u.TimeZone, u.WorkStart, u.WorkEnd, u.PasswordHash, ms(now),
+		password_hash, created_at, country) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+		u.Email, u.Name, string(u.Role), ref(u.TeamID), u.TimeZone, u.WorkStart, u.WorkEnd, u.PasswordHash, ms(now), u.Country,
 	).Scan(&u.ID)
 	if err != nil {
 		return userWriteError(err, u.Email)
@@ -100,9 +100,9 @@ func (db *DB) UpdateUser(ctx context.Context, u *nudge.User) error {
 	}
 	res, err := db.w.ExecContext(ctx, `UPDATE users SET email = $2, name = $3, role = $4, team_id = $5,
 		time_zone = $6, work_start = $7, work_end = $8,
-		password_hash = CASE WHEN $9 = '' THEN password_hash ELSE $9 END
+		password_hash = CASE WHEN $9 = '' THEN password_hash ELSE $9 END, country = $10
 		WHERE id = $1`,
-		u.ID, u.Email, u.Name, string(u.Role), ref(u.TeamID), u.TimeZone, u.WorkStart, u.WorkEnd, u.PasswordHash)
+		u.ID, u.Email, u.Name, string(u.Role), ref(u.TeamID), u.TimeZone, u.WorkStart, u.WorkEnd, u.PasswordHash, u.Country)
 	if err != nil {
 		return userWriteError(err, u.Email)
 	}

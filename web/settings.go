@@ -40,6 +40,7 @@ func (s *Server) settingsView(w http.ResponseWriter, r *http.Request, c *call) (
 	v := s.newView(w, r, c, "Settings", d)
 	v.Form.Set("name", c.user.Name)
 	v.Form.Set("tz", c.user.TimeZone)
+	v.Form.Set("country", c.user.Country)
 	v.Form.Set("work_start", hhmm(c.user.WorkStart, 9*60))
 	v.Form.Set("work_end", hhmm(c.user.WorkEnd, 17*60))
 	return v, d, nil
@@ -70,13 +71,15 @@ func (s *Server) settings(w http.ResponseWriter, r *http.Request, c *call) error
 	return nil
 }
 
-// settingsSave changes the user's name, time zone and working hours (G3
-// calling hours are intersected with them).
+// settingsSave changes the user's name, time zone, country (the holidays of
+// their working days) and working hours (G3 calling hours are intersected
+// with them).
 func (s *Server) settingsSave(w http.ResponseWriter, r *http.Request, c *call) error {
 	u := *c.user
 	u.PasswordHash = "" // keep the stored one
 	u.Name = strings.TrimSpace(r.PostFormValue("name"))
 	u.TimeZone = strings.TrimSpace(r.PostFormValue("tz"))
+	u.Country = strings.TrimSpace(r.PostFormValue("country"))
 	var err error
 	u.WorkStart, err = parseHHMM("work_hours", r.PostFormValue("work_start"))
 	if err == nil {

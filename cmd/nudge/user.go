@@ -54,6 +54,7 @@ func (a *App) userCommand() *cobra.Command {
 	add.Flags().StringVar(&role, "role", "rep", "rep, manager or admin")
 	add.Flags().StringVar(&team, "team", "", "team name (created if new)")
 	add.Flags().StringVar(&u.TimeZone, "tz", "", "the user's time zone (working hours are read in it)")
+	add.Flags().StringVar(&u.Country, "country", "", "the user's country: its holidays are not working days")
 
 	var asJSON bool
 	list := &cobra.Command{
