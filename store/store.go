@@ -18,7 +18,7 @@ import (
 type DB struct {
 	d     dialect
 	w     *sql.DB // writes and read-then-write transactions
-	r     *sql.DB // plain reads; the same pool as w on PostgreSQL
+	r     reader  // plain reads; the same pool as w on PostgreSQL
 	clock nudge.Clock
 }
 
@@ -51,7 +51,7 @@ func Open(ctx context.Context, dsn string, clock nudge.Clock) (*DB, error) {
 		if err != nil {
 			return nil, fmt.Errorf("store: open sqlite %s: %w", dsn, err)
 		}
-		db.d, db.w, db.r = sqliteDialect, w, r
+		db.d, db.w, db.r = sqliteDialect, w, &stmtCache{db: r}
 	}
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
@@ -63,7 +63,7 @@ func Open(ctx context.Context, dsn string, clock nudge.Clock) (*DB, error) {
 // Close closes the database.
 func (db *DB) Close() error {
 	err := db.w.Close()
-	if db.r != db.w {
+	if db.r != reader(db.w) {
 		err = errors.Join(err, db.r.Close())
 	}
 	return err
@@ -97,6 +97,12 @@ type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// reader is the read pool: a *sql.DB, or a statement cache over one.
+type reader interface {
+	querier
+	Close() error
 }
 
 // scanner is what *sql.Row and *sql.Rows share.
