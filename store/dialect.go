@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -156,10 +157,20 @@ func openSQLite(path string) (w, r *sql.DB, err error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	// Create the file and switch it to WAL before any reader opens it.
-	if err := w.Ping(); err != nil {
-		w.Close()
-		return nil, nil, err
+	// Create the file and switch it to WAL before any reader opens it. The
+	// switch of a new file needs an exclusive lock that SQLite does not wait
+	// for (the busy timeout does not apply), so a second process opening the
+	// same new file at that moment gets SQLITE_BUSY: retry for a while.
+	for attempt := 0; ; attempt++ {
+		err = w.Ping()
+		if err == nil {
+			break
+		}
+		if !isBusy(err) || attempt == 250 {
+			w.Close()
+			return nil, nil, err
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 	r, err = sql.Open("sqlite", sqliteDSN(path, false))
 	if err != nil {
@@ -203,6 +214,12 @@ func pgCopy(ctx context.Context, conn *sql.Conn, table string, cols []string, n 
 		}))
 		return err
 	})
+}
+
+// isBusy reports whether SQLite refused for a lock another connection holds.
+func isBusy(err error) bool {
+	e, ok := errors.AsType[*sqlite.Error](err)
+	return ok && e.Code()&0xff == sqlite3.SQLITE_BUSY
 }
 
 // isUniqueViolation reports whether err is a unique-constraint failure.
