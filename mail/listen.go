@@ -204,7 +204,9 @@ func (in *Inbox) session(ctx context.Context, id int64) error {
 }
 
 // idle waits in IDLE until the server announces a change, IdleWait passes
-// or ctx ends.
+// or ctx ends. IdleWait also bounds how late a message is read on a server
+// that, like go-imap's own, announces in IDLE only what arrives during it:
+// one that lands between the NOOP and the IDLE waits for the next news.
 func (in *Inbox) idle(ctx context.Context, c *imapclient.Client, news <-chan struct{}) error {
 	// A message that arrived since the FETCH is announced by the NOOP's
 	// answer: some servers announce in IDLE only what comes after it.
