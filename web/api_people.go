@@ -32,11 +32,7 @@ func (s *Server) apiPeople(w http.ResponseWriter, r *http.Request, c *call) erro
 }
 
 func (s *Server) apiPerson(w http.ResponseWriter, r *http.Request, c *call) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	p, err := c.person(r.Context(), id)
+	_, p, err := c.personInPath(r)
 	if err != nil {
 		return err
 	}

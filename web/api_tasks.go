@@ -55,11 +55,7 @@ type nextTasks struct {
 }
 
 func (s *Server) apiTaskDone(w http.ResponseWriter, r *http.Request, c *call) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	t, err := c.task(r.Context(), id)
+	_, t, err := c.taskInPath(r)
 	if err != nil {
 		return err
 	}
@@ -84,11 +80,7 @@ type snoozeInput struct {
 }
 
 func (s *Server) apiTaskSnooze(w http.ResponseWriter, r *http.Request, c *call) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	t, err := c.task(r.Context(), id)
+	_, t, err := c.taskInPath(r)
 	if err != nil {
 		return err
 	}
@@ -112,11 +104,7 @@ type skipInput struct {
 }
 
 func (s *Server) apiTaskSkip(w http.ResponseWriter, r *http.Request, c *call) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	t, err := c.task(r.Context(), id)
+	_, t, err := c.taskInPath(r)
 	if err != nil {
 		return err
 	}

@@ -131,7 +131,8 @@ func Run(ctx context.Context, args []string, env Env) int {
 		err = cerr
 	}
 	if err != nil {
-		fmt.Fprintln(env.Stderr, "nudge:", userMessage(err))
+		// The message keeps the context of wrapping ("import line 42: email: …").
+		fmt.Fprintln(env.Stderr, "nudge:", err)
 		var ee exitError
 		if errors.As(err, &ee) {
 			return int(ee)
@@ -145,17 +146,6 @@ func Run(ctx context.Context, args []string, env Env) int {
 type exitError int
 
 func (e exitError) Error() string { return "exit status " + strconv.Itoa(int(e)) }
-
-// userMessage renders err for a person: domain errors as their message with
-// the field, everything else with its wrapped context.
-func userMessage(err error) string {
-	var e *nudge.Error
-	if errors.As(err, &e) {
-		// Keep the context of wrapping (e.g. "import line 42: email: …").
-		return err.Error()
-	}
-	return err.Error()
-}
 
 func (a *App) rootCommand() *cobra.Command {
 	root := &cobra.Command{
