@@ -27,6 +27,10 @@ type personData struct {
 	Appointments []nudge.Appointment
 	Cadences     []string
 	Zone         string // the person's zone, for times on the page
+	// Insight is the CARR phase (G4), the E6 reason and its technique
+	// (insight.go); Value is the F2 value inventory (value.go).
+	Insight any
+	Value   any
 
 	Owners   []*nudge.User
 	Statuses []nudge.PersonStatus
@@ -152,6 +156,12 @@ func (s *Server) personView(w http.ResponseWriter, r *http.Request, c *call, id 
 	}
 	d.Cadences = lib.Names()
 	if d.Owners, err = s.visibleUsers(ctx, c); err != nil {
+		return nil, nil, err
+	}
+	if d.Insight, err = s.personInsight(ctx, c, p, is); err != nil {
+		return nil, nil, err
+	}
+	if d.Value, err = s.personValue(ctx, c, p); err != nil {
 		return nil, nil, err
 	}
 	return s.newView(w, r, c, displayName(p), d), p, nil

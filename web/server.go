@@ -205,6 +205,12 @@ func (s *Server) routes() {
 	m.Handle("POST /admin/teams", s.page(s.adminTeamCreate))
 	m.Handle("POST /admin/teams/{id}", s.page(s.adminTeamUpdate))
 
+	// Insight (issue 6): reports.go (H1–H3), insight.go (G4, E6, E7),
+	// value.go (F2, F3).
+	s.reportRoutes()
+	s.insightRoutes()
+	s.valueRoutes()
+
 	// The calendar feed (feed.go): the secret in the URL is the credential.
 	m.HandleFunc("GET /feed/{file}", s.feed)
 

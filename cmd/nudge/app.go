@@ -194,6 +194,10 @@ func (a *App) rootCommand() *cobra.Command {
 	root.AddCommand(a.mailCommands()...)
 	root.AddCommand(a.listenCommand())
 	root.AddCommand(a.templateCommand())
+	root.AddCommand(a.reportCommand())      // report.go (issue 6: H1–H3)
+	root.AddCommand(a.insightCommands()...) // insight.go (G4, E6, E7)
+	root.AddCommand(a.valueCommands()...)   // value.go (F2, F3)
+	root.AddCommand(a.opsCommands()...)     // backup.go (issue 7: backup, restore)
 	return root
 }
 
