@@ -163,7 +163,7 @@ func (p *Person) Validate() error {
 		p.Country = c
 	}
 	if p.TimeZone != "" {
-		if _, err := time.LoadLocation(p.TimeZone); err != nil || p.TimeZone == "Local" {
+		if _, err := LoadLocation(p.TimeZone); err != nil || p.TimeZone == "Local" {
 			return FieldError("tz", "unknown time zone %q (want an IANA name such as America/New_York)", p.TimeZone)
 		}
 	}
@@ -192,7 +192,7 @@ func (p *Person) Validate() error {
 // none or it cannot be loaded.
 func (p *Person) Zone(def *time.Location) *time.Location {
 	if p.TimeZone != "" {
-		if loc, err := time.LoadLocation(p.TimeZone); err == nil {
+		if loc, err := LoadLocation(p.TimeZone); err == nil {
 			return loc
 		}
 	}

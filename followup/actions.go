@@ -292,7 +292,7 @@ func (s *Service) Today(ctx context.Context, assignee *int64, until time.Time) (
 		loc, ok := zones[r.TimeZone]
 		if !ok {
 			loc = time.UTC
-			if l, err := time.LoadLocation(r.TimeZone); err == nil && r.TimeZone != "" {
+			if l, err := nudge.LoadLocation(r.TimeZone); err == nil && r.TimeZone != "" {
 				loc = l
 			}
 			zones[r.TimeZone] = loc
@@ -334,7 +334,7 @@ func (s *Service) Enrollments(ctx context.Context, personID int64) ([]Enrollment
 		v := EnrollmentView{Enrollment: e}
 		for _, r := range rows {
 			if r.EnrollmentID == e.ID {
-				loc, err := time.LoadLocation(r.TimeZone)
+				loc, err := nudge.LoadLocation(r.TimeZone)
 				if err != nil || r.TimeZone == "" {
 					loc = time.UTC
 				}

@@ -409,7 +409,7 @@ func (o *Outbox) sendMailbox(ctx context.Context, mb store.Mailbox, rep *nudge.U
 	}
 	loc := time.UTC
 	if rep != nil && rep.TimeZone != "" {
-		if l, err := time.LoadLocation(rep.TimeZone); err == nil {
+		if l, err := nudge.LoadLocation(rep.TimeZone); err == nil {
 			loc = l
 		}
 	}

@@ -243,7 +243,7 @@ func loadZone(name string, def *time.Location) *time.Location {
 	if name == "" {
 		return def
 	}
-	loc, err := time.LoadLocation(name)
+	loc, err := nudge.LoadLocation(name)
 	if err != nil {
 		return def
 	}

@@ -74,16 +74,32 @@ const taskColumns = `t.id, t.person_id, COALESCE(t.enrollment_id, 0), t.cadence,
 
 func scanTask(s scanner) (*nudge.Task, error) {
 	var t nudge.Task
-	var due, created int64
-	var done sql.NullInt64
-	err := s.Scan(&t.ID, &t.PersonID, &t.EnrollmentID, &t.Cadence, &t.StepID, &t.AssigneeID,
-		&t.Channel, &due, &t.Rule, &t.Reason, &t.Guard, &t.Script, &t.Template, &t.Voicemail, &t.SameDay, &t.Exact, &t.Attempt,
-		&t.State, &t.Outcome, &done, &created)
-	if err != nil {
+	var sc taskScan
+	if err := s.Scan(sc.dest(&t)...); err != nil {
 		return nil, err
 	}
-	t.Due, t.CreatedAt, t.DoneAt = fromMS(due), fromMS(created), fromMSPtr(done)
+	sc.finish(&t)
 	return &t, nil
+}
+
+// taskScan holds the destinations of taskColumns that need converting, so
+// a loop over many rows (the agenda) can build its destination list once
+// and scan every row into the same place without allocating.
+type taskScan struct {
+	due, created int64
+	done         sql.NullInt64
+}
+
+// dest lists the destinations of taskColumns for t, with extra ones after.
+func (sc *taskScan) dest(t *nudge.Task, extra ...any) []any {
+	return append([]any{&t.ID, &t.PersonID, &t.EnrollmentID, &t.Cadence, &t.StepID, &t.AssigneeID,
+		&t.Channel, &sc.due, &t.Rule, &t.Reason, &t.Guard, &t.Script, &t.Template, &t.Voicemail, &t.SameDay, &t.Exact,
+		&t.Attempt, &t.State, &t.Outcome, &sc.done, &sc.created}, extra...)
+}
+
+// finish converts the scanned instants into t.
+func (sc *taskScan) finish(t *nudge.Task) {
+	t.Due, t.CreatedAt, t.DoneAt = fromMS(sc.due), fromMS(sc.created), fromMSPtr(sc.done)
 }
 
 // SaveTask inserts a task (ID 0) or updates it. An enrollment has at most
@@ -199,14 +215,18 @@ func (db *DB) FindTasks(ctx context.Context, f TaskFilter) ([]TaskRow, error) {
 		return nil, fmt.Errorf("find tasks: %w", err)
 	}
 	defer rows.Close()
-	var out []TaskRow
+	// One destination list for every row: the agenda API scans tens of
+	// rows per request, and per-row allocations showed in its profile.
+	out := make([]TaskRow, 0, 16)
+	var r TaskRow
+	var sc taskScan
+	dest := sc.dest(&r.Task, &r.Person, &r.TimeZone)
 	for rows.Next() {
-		var r TaskRow
-		k, err := scanTask(rowWithTail{rows, []any{&r.Person, &r.TimeZone}})
-		if err != nil {
+		r = TaskRow{}
+		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}
-		r.Task = *k
+		sc.finish(&r.Task)
 		out = append(out, r)
 	}
 	return out, rows.Err()

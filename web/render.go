@@ -141,7 +141,7 @@ func funcs() template.FuncMap {
 		// inZone formats an instant in an IANA zone ("" = UTC).
 		"inZone": func(t time.Time, tz string) string {
 			loc := time.UTC
-			if l, err := time.LoadLocation(tz); err == nil && tz != "" {
+			if l, err := nudge.LoadLocation(tz); err == nil && tz != "" {
 				loc = l
 			}
 			return t.In(loc).Format("Mon 2 Jan 2006 15:04 MST")

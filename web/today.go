@@ -33,7 +33,7 @@ type nextAppointment struct {
 // userZone is the user's own zone: where "today" ends.
 func userZone(u *nudge.User) *time.Location {
 	if u.TimeZone != "" {
-		if loc, err := time.LoadLocation(u.TimeZone); err == nil {
+		if loc, err := nudge.LoadLocation(u.TimeZone); err == nil {
 			return loc
 		}
 	}
@@ -189,7 +189,7 @@ func doneMessage(t *store.TaskRow, o nudge.Outcome, next []nudge.Task, tz string
 		return msg + " G1: no more touches for this person."
 	}
 	loc := time.UTC
-	if l, err := time.LoadLocation(tz); err == nil && tz != "" {
+	if l, err := nudge.LoadLocation(tz); err == nil && tz != "" {
 		loc = l
 	}
 	for _, n := range next {

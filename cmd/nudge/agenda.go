@@ -27,12 +27,12 @@ func (a *App) Followup(cmd *cobra.Command) (*followup.Service, error) {
 // NUDGE_TZ, else the machine's.
 func (a *App) zone(rep *nudge.User) *time.Location {
 	if rep != nil && rep.TimeZone != "" {
-		if loc, err := time.LoadLocation(rep.TimeZone); err == nil {
+		if loc, err := nudge.LoadLocation(rep.TimeZone); err == nil {
 			return loc
 		}
 	}
 	if tz := a.Env.Getenv("NUDGE_TZ"); tz != "" {
-		if loc, err := time.LoadLocation(tz); err == nil {
+		if loc, err := nudge.LoadLocation(tz); err == nil {
 			return loc
 		}
 	}

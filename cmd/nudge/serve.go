@@ -30,6 +30,7 @@ Ctrl-C (or SIGTERM) stops it cleanly: requests in flight finish, the scheduler s
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, cancel := context.WithCancel(cmd.Context())
 			defer cancel()
+			web.TuneGC(a.Env.Getenv) // GOGC=400 unless set: see web.GCPercent
 			level := slog.LevelInfo
 			if debug {
 				level = slog.LevelDebug
