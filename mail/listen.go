@@ -2,7 +2,9 @@ package mail
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/tls"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -53,6 +55,11 @@ type InboxOptions struct {
 	// OnError hears the errors Run recovers from by reconnecting; nil
 	// drops them.
 	OnError func(mailbox string, err error)
+	// LeaseTTL is how long a listener's claim on a mailbox lasts without
+	// renewal (renewed every third of it). When several instances run on
+	// one database, one listens per mailbox; if it dies, another takes over
+	// within LeaseTTL. Zero means 1 minute.
+	LeaseTTL time.Duration
 }
 
 // InboxStats counts what the listener did.
@@ -83,6 +90,7 @@ type Inbox struct {
 	keys   *Keys
 	clock  nudge.Clock
 	opts   InboxOptions
+	holder string // this listener's name in the mailbox leases
 }
 
 // NewInbox returns a listener; keys open the sealed IMAP passwords.
@@ -99,7 +107,10 @@ func NewInbox(db *store.DB, engine InboxEngine, keys *Keys, clock nudge.Clock, o
 	if opts.Batch <= 0 {
 		opts.Batch = 50
 	}
-	return &Inbox{db: db, engine: engine, keys: keys, clock: clock, opts: opts}
+	if opts.LeaseTTL <= 0 {
+		opts.LeaseTTL = time.Minute
+	}
+	return &Inbox{db: db, engine: engine, keys: keys, clock: clock, opts: opts, holder: randomHolder()}
 }
 
 // RunOnce reads every listening mailbox once: connect, read what is new,
@@ -143,12 +154,28 @@ func (in *Inbox) Run(ctx context.Context) error {
 	return nil
 }
 
-// listen keeps one mailbox's connection until ctx ends.
+// listen keeps one mailbox's connection until ctx ends, while this
+// listener holds the mailbox's lease: instances on one database take turns
+// rather than all reading the same INBOX (each message would still be acted
+// on once, by store.Inbound, but every instance would hold a connection).
 func (in *Inbox) listen(ctx context.Context, id int64) {
 	pause := time.Second
+	lease := "imap/" + strconv.FormatInt(id, 10)
 	for ctx.Err() == nil {
-		err := in.session(ctx, id)
+		held, err := in.db.AcquireLease(ctx, lease, in.holder, time.Now(), in.opts.LeaseTTL)
+		if err == nil && !held { // another instance listens: look again later
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(in.opts.LeaseTTL / 2):
+			}
+			continue
+		}
+		if err == nil {
+			err = in.leased(ctx, lease, id)
+		}
 		if ctx.Err() != nil {
+			in.db.ReleaseLease(context.WithoutCancel(ctx), lease, in.holder)
 			return
 		}
 		if err != nil && in.opts.OnError != nil {
@@ -161,6 +188,45 @@ func (in *Inbox) listen(ctx context.Context, id int64) {
 		}
 		pause = min(pause*2, 5*time.Minute)
 	}
+}
+
+// leased runs a session while renewing the lease every third of its TTL;
+// a renewal refused (the lease expired and another took it) or failed ends
+// the session, so two instances never listen to one mailbox for long.
+func (in *Inbox) leased(ctx context.Context, lease string, id int64) error {
+	sctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	go func() {
+		t := time.NewTicker(in.opts.LeaseTTL / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-sctx.Done():
+				return
+			case <-t.C:
+			}
+			held, err := in.db.AcquireLease(sctx, lease, in.holder, time.Now(), in.opts.LeaseTTL)
+			if err == nil && !held {
+				err = errors.New("lost the mailbox's lease to another instance")
+			}
+			if err != nil && sctx.Err() == nil {
+				cancel(err)
+				return
+			}
+		}
+	}()
+	err := in.session(sctx, id)
+	if cause := context.Cause(sctx); err == nil && cause != nil && ctx.Err() == nil {
+		err = cause
+	}
+	return err
+}
+
+// randomHolder names a listener in the leases: unique per process.
+func randomHolder() string {
+	b := make([]byte, 8)
+	rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 // session is one connection: read, wait, read… until an error or ctx ends.

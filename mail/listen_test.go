@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,8 +24,9 @@ import (
 // imapBox is a real IMAP server (go-imap's in-memory one) in the test
 // process, with the rep's INBOX.
 type imapBox struct {
-	addr string
-	user *imapmemserver.User
+	addr     string
+	user     *imapmemserver.User
+	sessions atomic.Int32 // connections the server has opened
 }
 
 func startIMAP(t testing.TB) *imapBox {
@@ -35,8 +37,10 @@ func startIMAP(t testing.TB) *imapBox {
 		t.Fatal(err)
 	}
 	mem.AddUser(u)
+	box := &imapBox{user: u}
 	srv := imapserver.New(&imapserver.Options{
 		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
+			box.sessions.Add(1)
 			return mem.NewSession(), nil, nil
 		},
 		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}},
@@ -49,7 +53,8 @@ func startIMAP(t testing.TB) *imapBox {
 	}
 	go srv.Serve(l)
 	t.Cleanup(func() { srv.Close() })
-	return &imapBox{addr: l.Addr().String(), user: u}
+	box.addr = l.Addr().String()
+	return box
 }
 
 type quietLogger struct{}
@@ -408,5 +413,52 @@ func TestListenIdle(t *testing.T) {
 	}
 	if n := len(inbound(f.history(t, p.ID))); n < 2 {
 		t.Fatalf("%d inbound touches, want the replies read while idling", n)
+	}
+}
+
+// TestListenOneInstancePerMailbox: two listeners on one database (two
+// instances of nudge serve) take turns on a mailbox through its lease:
+// one connects; when it stops, the other takes over (issue 7).
+func TestListenOneInstancePerMailbox(t *testing.T) {
+	for _, b := range testdb.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			f := setup(t, b, mail.OutboxOptions{})
+			box := startIMAP(t)
+			f.listening(t, box, nil)
+			opts := mail.InboxOptions{IdleWait: time.Hour, Timeout: 10 * time.Second, LeaseTTL: 600 * time.Millisecond}
+			first := mail.NewInbox(f.db, f.svc, f.keys, f.clock, opts)
+			second := mail.NewInbox(f.db, f.svc, f.keys, f.clock, opts)
+			run := func(in *mail.Inbox) (stop func()) {
+				ctx, cancel := context.WithCancel(f.ctx)
+				done := make(chan error, 1)
+				go func() { done <- in.Run(ctx) }()
+				return func() {
+					cancel()
+					if err := <-done; err != nil {
+						t.Error(err)
+					}
+				}
+			}
+			waitSessions := func(want int32) {
+				t.Helper()
+				for deadline := time.Now().Add(10 * time.Second); box.sessions.Load() < want; {
+					if time.Now().After(deadline) {
+						t.Fatalf("%d IMAP sessions, want %d", box.sessions.Load(), want)
+					}
+					time.Sleep(20 * time.Millisecond)
+				}
+			}
+			stopFirst := run(first)
+			waitSessions(1)
+			stopSecond := run(second)
+			defer stopSecond()
+			// Several renewals later the second still waits its turn.
+			time.Sleep(4 * opts.LeaseTTL)
+			if n := box.sessions.Load(); n != 1 {
+				t.Fatalf("%d IMAP sessions while the first listener holds the lease, want 1", n)
+			}
+			stopFirst() // releases the lease: the second takes over
+			waitSessions(2)
+		})
 	}
 }
