@@ -238,6 +238,9 @@ func (c *Cadence) Validate() error {
 		if s.Delay.Amount < 0 && s.Delay.From != FromAppointment {
 			return bad("delay.amount", "a negative delay (%d) only makes sense before an appointment", s.Delay.Amount)
 		}
+		if m := maxDelay[s.Delay.Unit]; s.Delay.Amount > m || s.Delay.Amount < -m {
+			return bad("delay.amount", "%d %s is more than ten years (at most %d)", s.Delay.Amount, s.Delay.Unit, m)
+		}
 		if strings.TrimSpace(s.Reason) == "" {
 			return bad("reason", "say in words why the step exists")
 		}
@@ -284,6 +287,11 @@ func (c *Cadence) Validate() error {
 	}
 	return nil
 }
+
+// maxDelay bounds a step's delay at about ten years in each unit: more is a
+// mistake, and the engine counts business days one at a time (a delay of
+// 2^63 business days hung the planner, found by FuzzParseCadence).
+var maxDelay = map[DelayUnit]int{Minutes: 3660 * 24 * 60, Hours: 3660 * 24, Days: 3660, BusinessDays: 2610}
 
 func isCall(ch Channel) bool {
 	return ch == ChannelCall || ch == ChannelVoicemail || ch == ChannelPreferred

@@ -28,6 +28,9 @@ type Options struct {
 	RepCompany string // the company reps call from (D1 opening)
 	// Batch is how many due people one scheduler transaction settles.
 	Batch int
+	// OnSettled, when set, is told how many people each committed batch of
+	// the scheduler settled (the server's metrics; it must not block).
+	OnSettled func(people int)
 }
 
 // Service is the follow-up engine bound to a store and a clock.
@@ -279,6 +282,9 @@ func (s *Service) store(tx *store.Tx, snap *store.Snapshot, orig, ens []nudge.En
 			return err
 		}
 	}
+	if err := keepCARR(tx, snap); err != nil { // G4 (insight.go)
+		return err
+	}
 	return tx.SetSchedule(snap.Person.ID, checkAt, next)
 }
 
@@ -330,6 +336,14 @@ func (s *Service) Settle(ctx context.Context, personID int64) error {
 // imports, changes) and marks overdue commitments missed; it returns how many
 // people it settled. Safe to run from several processes at once.
 func (s *Service) RunOnce(ctx context.Context) (int, error) {
+	return s.runOnce(ctx, nil)
+}
+
+// runOnce is RunOnce that starts no new batch once stop is closed.
+func (s *Service) runOnce(ctx context.Context, stop <-chan struct{}) (int, error) {
+	if stopped(stop) {
+		return 0, nil
+	}
 	w, err := s.world(ctx)
 	if err != nil {
 		return 0, err
@@ -337,8 +351,17 @@ func (s *Service) RunOnce(ctx context.Context) (int, error) {
 	if _, err := s.db.MarkMissedCommitments(ctx, w.now); err != nil {
 		return 0, err
 	}
+	// G4: a batch of the phases never computed (history from before they
+	// were kept, or loaded in bulk) each pass (insight.go).
+	if _, err := s.refreshCARR(ctx, false, 1); err != nil {
+		return 0, err
+	}
+	// F2: value goals whose date passed unmet call for a "why not" (value.go).
+	if _, err := s.ReviewValues(ctx); err != nil {
+		return 0, err
+	}
 	total := 0
-	for {
+	for !stopped(stop) {
 		n, err := s.db.SettleDue(ctx, w.now, s.opts.Batch, func(tx *store.Tx, snap *store.Snapshot) error {
 			return s.settle(tx, w, snap, slices.Clone(snap.Enrollments))
 		})
@@ -346,24 +369,37 @@ func (s *Service) RunOnce(ctx context.Context) (int, error) {
 		if err != nil {
 			return total, err
 		}
-		if n < s.opts.Batch {
-			return total, nil
+		if s.opts.OnSettled != nil && n > 0 {
+			s.opts.OnSettled(n)
 		}
+		if n < s.opts.Batch {
+			break
+		}
+	}
+	return total, nil
+}
+
+// stopped reports whether stop is closed (a nil stop never is).
+func stopped(stop <-chan struct{}) bool {
+	select {
+	case <-stop:
+		return true
+	default:
+		return false
 	}
 }
 
-// Run settles due people every interval until ctx ends.
+// Run settles due people every interval until ctx ends. A batch in flight
+// when ctx ends is finished, not cancelled (graceful shutdown: it is one
+// transaction, and rolling it back would only redo its work at the next
+// start), and no new batch starts; the caller bounds how long it waits.
 func (s *Service) Run(ctx context.Context, every time.Duration, onError func(error)) error {
 	t := time.NewTicker(every)
 	defer t.Stop()
+	work := context.WithoutCancel(ctx)
 	for {
-		if _, err := s.RunOnce(ctx); err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			if onError != nil {
-				onError(err)
-			}
+		if _, err := s.runOnce(work, ctx.Done()); err != nil && onError != nil {
+			onError(err)
 		}
 		select {
 		case <-ctx.Done():

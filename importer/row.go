@@ -61,6 +61,9 @@ func (r record) check() (value string, err error) {
 		if !utf8.ValidString(v) {
 			return strings.ToValidUTF8(v, "\uFFFD"), nudge.FieldError(name, "value is not valid UTF-8 (the file mixes text encodings; save it as UTF-8)")
 		}
+		if strings.IndexByte(v, 0) >= 0 { // PostgreSQL text cannot hold it (found by FuzzVCard)
+			return strings.ReplaceAll(v, "\x00", ""), nudge.FieldError(name, "value holds a NUL character (a binary file?)")
+		}
 	}
 	return "", nil
 }

@@ -102,6 +102,8 @@ func (v *vcardSource) all(yield func(nudge.ImportRow) bool) {
 			problem = nudge.Errorf(nudge.EINVALID, "the vCard is longer than %d MiB", MaxRecord>>20)
 		case !utf8.ValidString(l):
 			problem = nudge.Errorf(nudge.EINVALID, "line %d is not valid UTF-8 (the file mixes text encodings; save it as UTF-8)", v.line)
+		case strings.IndexByte(l, 0) >= 0: // PostgreSQL text cannot hold it (found by FuzzVCard)
+			problem = nudge.Errorf(nudge.EINVALID, "line %d holds a NUL character (a binary file?)", v.line)
 		default:
 			card.WriteString(l)
 			card.WriteString("\r\n")

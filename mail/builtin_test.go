@@ -56,6 +56,9 @@ var wantRules = map[string]string{
 	"b5-second-email": "B5",
 	// The scripts the cadences name that the mail issue added.
 	"b1-follow-up": "B1", "b4-disqualify": "B4", "b5-note": "B5", "b5-text": "B5", "b5-voicemail": "B5", "f2-review": "F2",
+	// The E6 techniques and E7's visit note (issue 6).
+	"e6-fear": "E6", "e6-too-busy": "E6", "e6-no-urgency": "E6", "e6-no-value": "E6", "e6-using-you": "E6",
+	"e6-no-commitment": "E6", "e6-generic-too-early": "E6", "e6-no-agenda": "E6", "e7-in-the-area": "E7",
 }
 
 func TestBuiltinRulesAndVariants(t *testing.T) {

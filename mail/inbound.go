@@ -17,6 +17,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/charmap"
 
 	"github.com/nudgecrm/nudge"
 	"github.com/nudgecrm/nudge/store"
@@ -84,9 +87,32 @@ func ParseReceived(raw []byte) (*Received, error) {
 	if text == "" && parts.html != "" {
 		text = htmlText(parts.html)
 	}
-	r.Text = ownWords(text)
+	r.Subject, r.Text = storable(r.Subject), storable(ownWords(text))
 	classify(r, h, &parts)
+	// The rest goes to the database too, or into a lookup there.
+	r.MessageID, r.Original, r.BounceStatus, r.Why = storable(r.MessageID), storable(r.Original), storable(r.BounceStatus), storable(r.Why)
+	for _, ids := range [][]string{r.InReplyTo, r.References, r.Bounced} {
+		for i := range ids {
+			ids[i] = storable(ids[i])
+		}
+	}
 	return r, nil
+}
+
+// storable makes text the database takes: bytes that are not UTF-8 are read
+// as Windows-1252 (what 8-bit mail without a charset nearly always is; a
+// superset of Latin-1's printable characters), and NUL is dropped.
+// PostgreSQL refuses both, and the listener would stop at that message for
+// good (found by FuzzParseReceived).
+func storable(s string) string {
+	if !utf8.ValidString(s) {
+		if d, err := charmap.Windows1252.NewDecoder().String(s); err == nil {
+			s = d
+		} else {
+			s = strings.ToValidUTF8(s, "\uFFFD")
+		}
+	}
+	return strings.ReplaceAll(s, "\x00", "")
 }
 
 // ThreadIDs are the Message-IDs the message answers, best first: its

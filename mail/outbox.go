@@ -63,6 +63,9 @@ type OutboxOptions struct {
 	// ones stored by the users (store.FindTemplates), which the outbox reads
 	// on every pass.
 	Overrides map[string]string
+	// Observe, when set, receives what each mailbox's pass of Send did as
+	// it ends (the server's metrics); it must not block.
+	Observe func(Stats)
 }
 
 // Stats counts what one pass of the outbox did.
@@ -135,8 +138,9 @@ func (o *Outbox) UnsubscribeURL(personID int64) string {
 
 // Recover marks every message a dead process left mid-send as uncertain
 // (never re-sent on its own; `nudge outbox retry|cancel`). Run it at start-up
-// with the instant the process started; with several sending instances
-// sharing a database, subtract the longest a send can take.
+// with the instant the process started. On PostgreSQL the claims of senders
+// still alive are left alone (store.RecoverInterrupted), so several
+// instances may share a database; RunOnce recovers after the ones that die.
 func (o *Outbox) Recover(ctx context.Context, claimedBefore time.Time) (int, error) {
 	return o.db.RecoverInterrupted(ctx, claimedBefore)
 }
@@ -146,6 +150,14 @@ func (o *Outbox) Recover(ctx context.Context, claimedBefore time.Time) (int, err
 // records again.
 func (o *Outbox) RunOnce(ctx context.Context) (Stats, error) {
 	var st Stats
+	// What a sender that died left claimed goes back to the queue, and
+	// what it left mid-send becomes uncertain, while this one goes on
+	// (on PostgreSQL, where a dead sender can be told from a live one).
+	u, err := o.db.RecoverAbandoned(ctx)
+	st.Uncertain += u
+	if err != nil {
+		return st, err
+	}
 	n, err := o.Record(ctx)
 	st.Recorded += n
 	if err != nil {
@@ -177,7 +189,13 @@ func (o *Outbox) Record(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	n := 0
-	for _, m := range ms {
+	for _, m := range rotate(o, ms) {
+		// Another instance may have recorded it since the list was read.
+		if cur, err := o.db.FindMessages(ctx, store.MessageFilter{ID: &m.ID}); err != nil {
+			return n, err
+		} else if len(cur) == 0 || cur[0].RecordedAt != nil {
+			continue
+		}
 		outcome, note, at := nudge.OutcomeSent, nudge.WIN{What: "email: " + m.Subject}, time.Time{}
 		if m.SentAt != nil {
 			at = *m.SentAt
@@ -217,7 +235,15 @@ func (o *Outbox) Enqueue(ctx context.Context) (Stats, error) {
 	if err != nil {
 		return st, err
 	}
-	for _, t := range tasks {
+	for _, t := range rotate(o, tasks) {
+		if t.Held == 0 {
+			// Another instance may have queued it since the list was read.
+			if ms, err := o.db.FindMessages(ctx, store.MessageFilter{TaskID: &t.ID}); err != nil {
+				return st, err
+			} else if len(ms) > 0 {
+				continue
+			}
+		}
 		m, findings, err := o.draft(ctx, t, now, overrides)
 		if err != nil {
 			return st, fmt.Errorf("task %d: %w", t.ID, err)
@@ -376,6 +402,9 @@ func (o *Outbox) Send(ctx context.Context) (Stats, error) {
 		go func() {
 			defer func() { <-sem; wg.Done() }()
 			st, err := o.sendMailbox(ctx, mb, byID[mb.UserID])
+			if o.opts.Observe != nil {
+				o.opts.Observe(st)
+			}
 			mu.Lock()
 			total.add(st)
 			if err != nil {
@@ -386,6 +415,20 @@ func (o *Outbox) Send(ctx context.Context) (Stats, error) {
 	}
 	wg.Wait()
 	return total, errors.Join(errs...)
+}
+
+// rotate returns the work list s starting at a random place. Instances
+// sharing a database read the same list; starting in different places,
+// they split it instead of racing through it in step, each skipping what
+// another has done meanwhile (the task id keeps a lost race harmless).
+func rotate[T any](o *Outbox, s []T) []T {
+	if len(s) < 2 {
+		return s
+	}
+	o.mu.Lock()
+	k := o.rng.IntN(len(s))
+	o.mu.Unlock()
+	return append(s[k:len(s):len(s)], s[:k]...)
 }
 
 func (o *Outbox) jitter(d time.Duration) time.Duration {
@@ -456,6 +499,11 @@ func (o *Outbox) sendMailbox(ctx context.Context, mb store.Mailbox, rep *nudge.U
 			return st, nil
 		}
 		for i := range batch {
+			if ctx.Err() != nil {
+				// Stopping (graceful shutdown): the send in flight was
+				// finished and recorded; the rest go back to the queue.
+				return st, o.giveBack(ctx, batch[i:], "stopped before this message's turn")
+			}
 			m := &batch[i]
 			env.UnsubscribeURL = o.UnsubscribeURL(m.PersonID)
 			ok, err := o.sendOne(ctx, client, m, env, &st)
@@ -464,10 +512,8 @@ func (o *Outbox) sendMailbox(ctx context.Context, mb store.Mailbox, rep *nudge.U
 			}
 			if !ok {
 				// The connection may be broken: give the rest of the batch back.
-				for _, rest := range batch[i+1:] {
-					if err := o.db.MarkRetry(ctx, rest.ID, o.clock.Now(), "connection dropped before this message's turn"); err != nil {
-						return st, err
-					}
+				if err := o.giveBack(ctx, batch[i+1:], "connection dropped before this message's turn"); err != nil {
+					return st, err
 				}
 				client.Close()
 				client = nil
@@ -478,9 +524,25 @@ func (o *Outbox) sendMailbox(ctx context.Context, mb store.Mailbox, rep *nudge.U
 	return st, ctx.Err()
 }
 
+// giveBack returns claimed messages to the queue, due now. It runs even
+// when ctx was cancelled: leaving them claimed would hold them until the
+// next start's Recover.
+func (o *Outbox) giveBack(ctx context.Context, ms []store.Message, why string) error {
+	ctx = context.WithoutCancel(ctx)
+	for _, m := range ms {
+		if err := o.db.MarkRetry(ctx, m.ID, o.clock.Now(), why); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // sendOne runs one SMTP transaction and stores its result; ok is false when
-// the connection should not be used again.
+// the connection should not be used again. Once the conversation begins its
+// outcome is stored even if ctx is cancelled meanwhile (graceful shutdown):
+// a send left marked "sending" would wait for a person as uncertain.
 func (o *Outbox) sendOne(ctx context.Context, client *gomail.Client, m *store.Message, env Envelope, st *Stats) (ok bool, err error) {
+	ctx = context.WithoutCancel(ctx)
 	now := o.clock.Now()
 	g, err := Compose(m, env, now)
 	if err != nil {
@@ -490,6 +552,9 @@ func (o *Outbox) sendOne(ctx context.Context, client *gomail.Client, m *store.Me
 	// The durable mark before the conversation: a crash from here on leaves
 	// the message uncertain, never silently re-sent.
 	if err := o.db.MarkSending(ctx, m.ID); err != nil {
+		if nudge.ErrorCode(err) == nudge.ECONFLICT {
+			return true, nil // taken back after this sender lost its claim: not ours to send
+		}
 		return true, err
 	}
 	serr := client.Send(g)

@@ -43,6 +43,7 @@ import (
 	"text/template/parse"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/nudgecrm/nudge"
 )
@@ -136,6 +137,13 @@ func Parse(name, src string) (*Template, error) {
 	t := &Template{Name: name}
 	src = strings.ReplaceAll(src, "\r\n", "\n")
 	lines := strings.SplitAfter(src, "\n")
+	for n, l := range lines {
+		// Stored templates are text the database holds (PostgreSQL takes
+		// neither NUL nor bytes of another encoding; found by FuzzParse).
+		if !utf8.ValidString(l) || strings.IndexByte(l, 0) >= 0 {
+			return nil, parseError(name, n+1, "the line is not UTF-8 text (a NUL character or bytes of another encoding): save the template as UTF-8")
+		}
+	}
 	i := 0
 	for ; i < len(lines); i++ {
 		line := strings.TrimSpace(lines[i])

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/nudgecrm/nudge"
 )
@@ -330,6 +331,9 @@ func FuzzParse(f *testing.F) {
 		}
 		if len(tpl.Variants) == 0 {
 			t.Fatal("parsed with no variants")
+		}
+		if !utf8.ValidString(src) || strings.IndexByte(src, 0) >= 0 {
+			t.Fatalf("accepted a source the database cannot store (NUL or not UTF-8): %q", src)
 		}
 		for v := range tpl.Variants {
 			m, err := tpl.Render(d, v)

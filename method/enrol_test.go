@@ -81,7 +81,10 @@ func TestEnrolRules(t *testing.T) {
 
 func TestBuiltinCadences(t *testing.T) {
 	lib := library(t)
-	want := []string{"3-2-4", "appointment", "breakup", "drip", "patient", "silent", "six-touch", "value-check"}
+	want := []string{"3-2-4", "appointment", "breakup", "drip",
+		// One per E6 technique and E7's visit: enrolled by the rep, never automatically.
+		"e6-fear", "e6-generic-too-early", "e6-no-agenda", "e6-no-commitment", "e6-no-urgency", "e6-no-value", "e6-too-busy", "e6-using-you",
+		"in-the-area", "patient", "silent", "six-touch", "value-check"}
 	if got := strings.Join(lib.Names(), ","); got != strings.Join(want, ",") {
 		t.Fatalf("built-in cadences %s, want %s", got, strings.Join(want, ","))
 	}

@@ -8,6 +8,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/nudgecrm/nudge"
 )
@@ -49,6 +50,9 @@ func Builtin() (Library, error) {
 // and validates it. Unknown fields are errors, so a misspelt field is not
 // silently ignored.
 func ParseCadence(data []byte) (*nudge.Cadence, error) {
+	if !storableJSON(data) {
+		return nil, nudge.FieldError("cadence", "the file is not UTF-8 text, or a string in it holds a NUL character (\\u0000)")
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	var c nudge.Cadence
@@ -59,6 +63,26 @@ func ParseCadence(data []byte) (*nudge.Cadence, error) {
 		return nil, err
 	}
 	return &c, nil
+}
+
+// storableJSON reports whether the file can be stored as it is: the
+// database keeps the file's text (PostgreSQL takes neither bytes of another
+// encoding nor NUL, which JSON can write as \u0000; found by
+// FuzzParseCadence). A syntax error is left to the decoder to report.
+func storableJSON(data []byte) bool {
+	if !utf8.Valid(data) {
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return true
+		}
+		if s, ok := tok.(string); ok && strings.IndexByte(s, 0) >= 0 {
+			return false
+		}
+	}
 }
 
 // Validate checks that every "cadence:" branch and every Next names a

@@ -43,6 +43,12 @@ type Config struct {
 	// TaskDays spreads the tasks' due dates over this many business days
 	// from today in each person's zone; 0 means 30.
 	TaskDays int
+	// Due, with Tasks, leaves this many people, spread evenly through the
+	// book, with no enrollment or task and due for the scheduler (check_at
+	// 0), as `nudge import` leaves every new person, do-not-contact or not:
+	// the engine's work in a benchmark of a book that is otherwise planned.
+	// Without Tasks everyone is due already.
+	Due int
 }
 
 // Validate checks the configuration and fills in defaults.
@@ -52,6 +58,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Reps == 0 {
 		c.Reps = 1
+	}
+	if c.Due < 0 || c.Due > c.People {
+		return nudge.FieldError("due", "%d people due for the scheduler out of %d", c.Due, c.People)
 	}
 	if c.Interactions > MaxTouches*c.People {
 		return nudge.FieldError("interactions", "%d interactions for %d people is more than %d each", c.Interactions, c.People, MaxTouches)
@@ -233,6 +242,7 @@ func (g *Generator) People() iter.Seq[*store.BulkPerson] {
 		r := g.rng(3)
 		used := map[string]bool{} // email local parts in the current company
 		left, budget := g.cfg.People, g.cfg.Interactions
+		i, due := 0, g.cfg.Due
 		for c := range g.companies() {
 			clear(used)
 			for range c.size {
@@ -240,7 +250,9 @@ func (g *Generator) People() iter.Seq[*store.BulkPerson] {
 				left--
 				budget -= touches
 				bp := &store.BulkPerson{}
-				g.person(r, bp, c, touches, used)
+				// Exactly Due people, evenly: where ⌊i·Due/People⌋ steps up.
+				g.person(r, bp, c, touches, used, (i+1)*due/g.cfg.People != i*due/g.cfg.People)
+				i++
 				if !yield(bp) {
 					return
 				}
@@ -283,8 +295,9 @@ func (g *Generator) touches(r *rand.Rand, left, budget int) int {
 // epoch is check_at 0: "look at this person as soon as possible".
 var epoch = time.UnixMilli(0).UTC()
 
-// person fills bp with a person working at c, with k touches.
-func (g *Generator) person(r *rand.Rand, bp *store.BulkPerson, c *company, k int, used map[string]bool) {
+// person fills bp with a person working at c, with k touches; a due person
+// is left to the scheduler (Config.Due).
+func (g *Generator) person(r *rand.Rand, bp *store.BulkPerson, c *company, k int, used map[string]bool, due bool) {
 	reg := c.region
 	if r.IntN(100) < 12 { // remote staff and branch offices
 		reg = g.region(r)
@@ -351,6 +364,14 @@ func (g *Generator) person(r *rand.Rand, bp *store.BulkPerson, c *company, k int
 		bp.Person.UpdatedAt = bp.Interactions[n-1].At
 	}
 	switch {
+	case due:
+		// The task is drawn and dropped, so that the people after this one
+		// are the same whatever Due is.
+		if g.cfg.Tasks && !bp.Person.DoNotContact {
+			g.task(r, bp, loc)
+		}
+		bp.Enrollments, bp.Tasks, bp.NextTouchAt = nil, nil, nil
+		bp.CheckAt = &epoch
 	case bp.Person.DoNotContact:
 		// G1: no enrollment, no task, nothing for the engine to plan.
 	case g.cfg.Tasks:

@@ -230,3 +230,35 @@ func BenchmarkGenerate(b *testing.B) {
 		b.ReportMetric(float64(touches)/time.Since(start).Seconds(), "touches/s")
 	}
 }
+
+// Due leaves exactly that many people, evenly spread, to the scheduler, and
+// changes nothing else in the book.
+func TestDuePeople(t *testing.T) {
+	cfg := seed.Config{People: 1000, Interactions: 8000, Reps: 3, Seed: 5, Tasks: true}
+	planned := first(gen(t, cfg), cfg.People)
+	cfg.Due = 30
+	book := first(gen(t, cfg), cfg.People)
+	var due []int
+	for i, bp := range book {
+		if bp.CheckAt == nil {
+			if !reflect.DeepEqual(bp, planned[i]) {
+				t.Fatalf("person %d differs with Due:\n%+v\n%+v", i, bp, planned[i])
+			}
+			continue
+		}
+		if bp.CheckAt.UnixMilli() != 0 || len(bp.Tasks) != 0 || len(bp.Enrollments) != 0 || bp.NextTouchAt != nil {
+			t.Fatalf("due person %d: check_at %v, %d tasks, %d enrollments", i, bp.CheckAt, len(bp.Tasks), len(bp.Enrollments))
+		}
+		if bp.Person != planned[i].Person || !reflect.DeepEqual(bp.Interactions, planned[i].Interactions) {
+			t.Fatalf("due person %d is not the same person", i)
+		}
+		due = append(due, i)
+	}
+	if len(due) != 30 || due[0] != 33 || due[29] != 999 {
+		t.Errorf("due people at %v, want 30 of them, every 33 or 34 from 33 to 999", due)
+	}
+	cfg.Due = 1001
+	if _, err := seed.New(cfg); nudge.ErrorCode(err) != nudge.EINVALID {
+		t.Errorf("Due above People: %v, want EINVALID", err)
+	}
+}

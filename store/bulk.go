@@ -445,6 +445,9 @@ func (db *DB) bulkBatch(ctx context.Context, batch []*BulkPerson, now time.Time)
 		if err := b.insert(bulkInteractions, len(ins), func(i int, v []any) { interactionRow(ins[i], v) }); err != nil {
 			return err
 		}
+		if err := b.refreshTouches(batch); err != nil {
+			return err
+		}
 		if err := b.insert(bulkEnrollments, len(ens), func(i int, v []any) { enrollmentRow(ens[i], v) }); err != nil {
 			return err
 		}

@@ -97,6 +97,17 @@ func isPostgresDSN(dsn string) bool {
 	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }
 
+// indexedBy makes SQLite read a table through the named index (INDEXED BY):
+// without statistics its planner prefers a plain index on the same leading
+// column to a covering partial one. PostgreSQL's planner, which has
+// statistics, chooses by itself.
+func (d dialect) indexedBy(index string) string {
+	if d.name == sqliteName {
+		return " INDEXED BY " + index
+	}
+	return ""
+}
+
 // limit returns the LIMIT/OFFSET clause; limit 0 means no limit. SQLite needs
 // a LIMIT before an OFFSET, where -1 means none.
 func (d dialect) limit(limit, offset int) string {
@@ -229,6 +240,20 @@ func isUniqueViolation(err error) bool {
 	}
 	if e, ok := errors.AsType[*pgconn.PgError](err); ok {
 		return e.Code == "23505"
+	}
+	return false
+}
+
+// IsDiskFull reports whether err is the database running out of disk space
+// (SQLite's SQLITE_FULL, PostgreSQL's disk_full): the statement or
+// transaction that hit it was rolled back, and what was committed before
+// is intact.
+func IsDiskFull(err error) bool {
+	if e, ok := errors.AsType[*sqlite.Error](err); ok {
+		return e.Code()&0xff == sqlite3.SQLITE_FULL
+	}
+	if e, ok := errors.AsType[*pgconn.PgError](err); ok {
+		return e.Code == "53100"
 	}
 	return false
 }

@@ -82,6 +82,10 @@ func insertInteraction(ctx context.Context, tx *sql.Tx, i *nudge.Interaction, co
 			return fmt.Errorf("G1 do-not-contact on person %d: %w", i.PersonID, err)
 		}
 	}
+	// The reports' summaries move with the history (store/report.go).
+	if err := reportInteraction(ctx, tx, i); err != nil {
+		return err
+	}
 	return markForCheck(ctx, tx, i.PersonID, now)
 }
 

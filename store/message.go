@@ -152,7 +152,11 @@ type Claim struct {
 // mailbox's gap has passed or once its daily cap is reached.
 func (db *DB) ClaimMessages(ctx context.Context, c Claim) ([]Message, error) {
 	var out []Message
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	owner, err := db.claimOwnerID(ctx) // claim.go: whose claim this is
+	if err != nil {
+		return nil, err
+	}
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
 		var next int64
 		if err := tx.QueryRowContext(ctx, `SELECT next_send_at FROM mailboxes WHERE id = $1`+db.d.forUpdate, c.MailboxID).Scan(&next); err != nil {
 			return notFound(err, "no mailbox with id %d", c.MailboxID)
@@ -206,7 +210,7 @@ func (db *DB) ClaimMessages(ctx context.Context, c Claim) ([]Message, error) {
 			default:
 				var m *Message
 				m, err = scanMessage(tx.QueryRowContext(ctx, `UPDATE messages SET state = 'claimed', claimed_at = $2,
-					attempts = attempts + 1, updated_at = $2 WHERE id = $1 RETURNING `+strings.ReplaceAll(messageColumns, "g.", ""), d.id, now))
+					claimed_by = $3, attempts = attempts + 1, updated_at = $2 WHERE id = $1 RETURNING `+strings.ReplaceAll(messageColumns, "g.", ""), d.id, now, owner))
 				if m != nil {
 					out = append(out, *m)
 				}
@@ -226,9 +230,19 @@ func (db *DB) ClaimMessages(ctx context.Context, c Claim) ([]Message, error) {
 }
 
 // MarkSending records that a claimed message's SMTP transaction begins:
-// from now until MarkSent or a failure, a crash leaves it uncertain.
+// from now until MarkSent or a failure, a crash leaves it uncertain. Only
+// the sender that claimed it may (claim.go): ECONFLICT when the claim was
+// taken back meanwhile, so a message never goes out from two senders.
 func (db *DB) MarkSending(ctx context.Context, id int64) error {
-	return db.setMessage(ctx, id, `state = 'sending'`, []MessageState{MessageClaimed})
+	res, err := db.w.ExecContext(ctx, `UPDATE messages SET state = 'sending', updated_at = $2
+		WHERE id = $1 AND state = 'claimed' AND claimed_by = $3`, id, ms(db.now()), db.currentOwner())
+	if err != nil {
+		return fmt.Errorf("update message %d: %w", id, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		return err
+	}
+	return nudge.Errorf(nudge.ECONFLICT, "message %d is no longer this sender's: its claim was taken back", id)
 }
 
 // MarkSent records that the server accepted a message.
@@ -306,20 +320,10 @@ func (db *DB) setMessage(ctx context.Context, id int64, set string, from []Messa
 // (its process died mid-conversation, so it may or may not have left; a
 // person decides), one only "claimed" goes back to the queue (it never
 // reached a server). Run at start-up; returns how many became uncertain.
+// On PostgreSQL only the claims of senders that are gone are touched, so a
+// process starting beside live ones leaves their work alone (claim.go).
 func (db *DB) RecoverInterrupted(ctx context.Context, claimedBefore time.Time) (int, error) {
-	now := ms(db.now())
-	if _, err := db.w.ExecContext(ctx, `UPDATE messages SET state = 'queued', updated_at = $2
-		WHERE state = 'claimed' AND claimed_at <= $1`, ms(claimedBefore), now); err != nil {
-		return 0, fmt.Errorf("recover claimed messages: %w", err)
-	}
-	res, err := db.w.ExecContext(ctx, `UPDATE messages SET state = 'uncertain', updated_at = $2,
-		error = 'interrupted mid-send (crash or kill): it may or may not have been delivered; retry or cancel'
-		WHERE state = 'sending' AND claimed_at <= $1`, ms(claimedBefore), now)
-	if err != nil {
-		return 0, fmt.Errorf("recover interrupted sends: %w", err)
-	}
-	n, err := res.RowsAffected()
-	return int(n), err
+	return db.recoverClaims(ctx, ms(claimedBefore))
 }
 
 // TaskNote returns the note of a task (why it was held, skipped or snoozed).

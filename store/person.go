@@ -78,6 +78,9 @@ type PeopleQuery struct {
 	// QuietSince keeps people with no touch at or after this instant
 	// ("quiet for N days").
 	QuietSince *time.Time
+	// CARR keeps people in this CARR phase (G4), as the engine stored it
+	// (people.carr_phase, indexed).
+	CARR nudge.CARRPhase
 }
 
 // FindPeopleIn returns the people matching q ordered by name, and their
@@ -113,6 +116,9 @@ func (db *DB) FindPeopleIn(ctx context.Context, q PeopleQuery) ([]*nudge.Person,
 	if q.Cadence != "" {
 		w.add(`EXISTS (SELECT 1 FROM enrollments e WHERE e.person_id = p.id AND e.cadence = ` + w.arg(q.Cadence) +
 			` AND e.state IN ('active', 'snoozed', 'paused'))`)
+	}
+	if q.CARR != "" {
+		w.add("p.carr_phase = " + w.arg(string(q.CARR)))
 	}
 	if q.QuietSince != nil {
 		w.add(`NOT EXISTS (SELECT 1 FROM interactions i WHERE i.person_id = p.id AND i.at >= ` + w.arg(ms(*q.QuietSince)) + `)`)

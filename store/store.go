@@ -20,6 +20,7 @@ type DB struct {
 	w     *sql.DB // writes and read-then-write transactions
 	r     reader  // plain reads; the same pool as w on PostgreSQL
 	clock nudge.Clock
+	owner claimOwner // this handle's identity in claims of shared work (claim.go)
 }
 
 var (
@@ -62,7 +63,7 @@ func Open(ctx context.Context, dsn string, clock nudge.Clock) (*DB, error) {
 
 // Close closes the database.
 func (db *DB) Close() error {
-	err := db.w.Close()
+	err := errors.Join(db.closeClaimOwner(), db.w.Close())
 	if db.r != reader(db.w) {
 		err = errors.Join(err, db.r.Close())
 	}

@@ -5,7 +5,6 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/alexedwards/argon2id"
@@ -43,63 +42,6 @@ func (s *Server) HashPassword(password string) (string, error) {
 		return "", fmt.Errorf("hash password: %w", err)
 	}
 	return h, nil
-}
-
-// limiter counts failed sign-ins per client address and email, in memory:
-// a restart forgets them, and several instances count separately. That is
-// enough to stop guessing at one server's speed; a shared store would be
-// needed to stop a distributed guesser.
-type limiter struct {
-	clock  nudge.Clock
-	max    int
-	window time.Duration
-
-	mu       sync.Mutex
-	failures map[string][]time.Time
-}
-
-func newLimiter(clock nudge.Clock, max int, window time.Duration) *limiter {
-	return &limiter{clock: clock, max: max, window: window, failures: map[string][]time.Time{}}
-}
-
-// recent returns the failures of key within the window.
-func (l *limiter) recent(key string) []time.Time {
-	now := l.clock.Now()
-	fs := l.failures[key]
-	i := 0
-	for i < len(fs) && now.Sub(fs[i]) >= l.window {
-		i++
-	}
-	fs = fs[i:]
-	if len(fs) == 0 {
-		delete(l.failures, key)
-	} else {
-		l.failures[key] = fs
-	}
-	return fs
-}
-
-// blocked returns how long key must wait, or 0 if it may try.
-func (l *limiter) blocked(key string) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	fs := l.recent(key)
-	if len(fs) < l.max {
-		return 0
-	}
-	return fs[0].Add(l.window).Sub(l.clock.Now())
-}
-
-func (l *limiter) fail(key string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.failures[key] = append(l.recent(key), l.clock.Now())
-}
-
-func (l *limiter) reset(key string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	delete(l.failures, key)
 }
 
 // clientIP is the peer address. X-Forwarded-For is not trusted: behind a
@@ -195,8 +137,8 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request, c *call) error {
 	next := safeNext(r.PostFormValue("next"))
 	key := clientIP(r) + "|" + email
 	if wait := s.limiter.blocked(key); wait > 0 {
-		return statusError{http.StatusTooManyRequests, "rate_limited",
-			fmt.Sprintf("Too many failed sign-ins for %s from this address. Try again in %d minutes.", email, int(wait.Minutes())+1)}
+		s.rateLimited(w, r, c, wait, fmt.Sprintf("Too many failed sign-ins for %s from this address. Try again in %d minutes.", email, int(wait.Minutes())+1))
+		return nil
 	}
 	u, err := s.db.FindUserByEmail(r.Context(), email)
 	if err != nil && nudge.ErrorCode(err) != nudge.ENOTFOUND {

@@ -85,7 +85,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, c *call, err error
 	}
 	switch code {
 	case http.StatusInternalServerError:
-		s.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+		s.log.ErrorContext(r.Context(), "internal error", "method", r.Method, "path", logPath(r), "err", err)
 		msg, field = "internal error", ""
 	}
 	if e, ok := errors.AsType[statusError](err); ok {

@@ -24,12 +24,14 @@ type peopleData struct {
 	OwnerName map[int64]string
 	Cadences  []string
 	Statuses  []nudge.PersonStatus
+	Phases    []nudge.CARRPhase // G4 filter
 	PrevURL   string
 	NextURL   string
 }
 
 // peopleQueryOf reads the filters of the People page or API: q, status,
-// cadence, owner, quiet (days without a touch), page.
+// cadence, carr (the CARR phase, G4), owner, quiet (days without a touch),
+// page.
 func (s *Server) peopleQueryOf(ctx context.Context, c *call, q url.Values) (store.PeopleQuery, int, error) {
 	var pq store.PeopleQuery
 	pq.Query = strings.TrimSpace(q.Get("q"))
@@ -41,6 +43,13 @@ func (s *Server) peopleQueryOf(ctx context.Context, c *call, q url.Values) (stor
 		pq.Status = &status
 	}
 	pq.Cadence = strings.TrimSpace(q.Get("cadence"))
+	if ph := strings.TrimSpace(q.Get("carr")); ph != "" {
+		phase, err := nudge.ParseCARRPhase(ph)
+		if err != nil {
+			return pq, 0, err
+		}
+		pq.CARR = phase
+	}
 	if o := strings.TrimSpace(q.Get("owner")); o != "" {
 		id, err := strconv.ParseInt(o, 10, 64)
 		if err != nil {
@@ -79,7 +88,7 @@ func (s *Server) peopleQueryOf(ctx context.Context, c *call, q url.Values) (stor
 
 func (s *Server) people(w http.ResponseWriter, r *http.Request, c *call) error {
 	ctx := r.Context()
-	d := peopleData{Statuses: nudge.PersonStatuses, Companies: map[int64]string{}, OwnerName: map[int64]string{}}
+	d := peopleData{Statuses: nudge.PersonStatuses, Phases: nudge.CARRPhases, Companies: map[int64]string{}, OwnerName: map[int64]string{}}
 	v := s.newView(w, r, c, "People", &d)
 	v.Form = r.URL.Query()
 	owners, err := s.visibleUsers(ctx, c)

@@ -10,6 +10,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"embed"
 	"errors"
@@ -17,6 +18,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -51,7 +53,39 @@ type Config struct {
 	// Keys seal the passwords of the mailboxes added on the Settings page
 	// (the key of nudge mailbox add); nil refuses to add mailboxes.
 	Keys *mail.Keys
+
+	// Limits bound request bodies; a larger one gets 413 and nothing is
+	// stored. Zero fields take DefaultLimits.
+	Limits Limits
+	// APIRate limits each user's API requests (across their tokens); the
+	// zero value does not limit.
+	APIRate Rate
+	// SigninAttempts failed sign-ins per client address and email within
+	// SigninWindow block further tries until the oldest leaves the window;
+	// zero means 5 in 15 minutes.
+	SigninAttempts int
+	SigninWindow   time.Duration
+	// Metrics receives the server's instruments; nil makes its own.
+	Metrics *Metrics
+	// MetricsToken lets a scraper read /metrics on the app's own listener
+	// with Authorization: Bearer <token>; empty serves /metrics only on a
+	// listener of its own (Server.OpsHandler).
+	MetricsToken string
+	// ShutdownTimeout bounds how long Serve waits for requests in flight
+	// once its context ends; zero means 10 seconds.
+	ShutdownTimeout time.Duration
 }
+
+// Limits are the largest request bodies accepted, in bytes.
+type Limits struct {
+	Upload int64 // an import file (POST /import/preview)
+	JSON   int64 // an API request
+	Form   int64 // any other form
+}
+
+// DefaultLimits: an import of a few hundred thousand contacts, and far more
+// than any form or API call needs.
+var DefaultLimits = Limits{Upload: 64 << 20, JSON: 1 << 20, Form: 1 << 20}
 
 // Server is the web app bound to a store, the follow-up engine and a clock.
 type Server struct {
@@ -61,11 +95,14 @@ type Server struct {
 	cfg   Config
 	log   *slog.Logger
 
-	views   *views
-	mux     *http.ServeMux
-	csrf    *http.CrossOriginProtection
-	limiter *limiter
-	uploads *uploads
+	views    *views
+	mux      *http.ServeMux
+	csrf     *http.CrossOriginProtection
+	limiter  *limiter // failed sign-ins
+	apiLimit *buckets // API requests per user; nil when unlimited
+	uploads  *uploads
+	metrics  *Metrics
+	reqIDs   requestIDs
 
 	// apiRoutes lists every registered API pattern ("GET /api/v1/people"),
 	// so a test can hold the OpenAPI document to it.
@@ -88,17 +125,29 @@ func New(db *store.DB, svc *followup.Service, clock nudge.Clock, cfg Config) (*S
 	if cfg.SessionTTL <= 0 {
 		cfg.SessionTTL = 14 * 24 * time.Hour
 	}
-	log := cfg.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+	cfg.Limits.Upload = cmp.Or(cfg.Limits.Upload, DefaultLimits.Upload)
+	cfg.Limits.JSON = cmp.Or(cfg.Limits.JSON, DefaultLimits.JSON)
+	cfg.Limits.Form = cmp.Or(cfg.Limits.Form, DefaultLimits.Form)
+	cfg.SigninAttempts = cmp.Or(cfg.SigninAttempts, 5)
+	cfg.SigninWindow = cmp.Or(cfg.SigninWindow, 15*time.Minute)
+	cfg.ShutdownTimeout = cmp.Or(cfg.ShutdownTimeout, 10*time.Second)
+	if cfg.Metrics == nil {
+		cfg.Metrics = NewMetrics()
+	}
+	log := slog.New(slog.DiscardHandler)
+	if cfg.Logger != nil {
+		// Logs made while answering a request carry its id.
+		log = slog.New(requestIDHandler{cfg.Logger.Handler()})
 	}
 	v, err := parseViews(assets)
 	if err != nil {
 		return nil, fmt.Errorf("web: templates: %w", err)
 	}
 	s := &Server{db: db, svc: svc, clock: clock, cfg: cfg, log: log, views: v, mux: http.NewServeMux(),
-		csrf: http.NewCrossOriginProtection(), limiter: newLimiter(clock, 5, 15*time.Minute),
-		uploads: newUploads(clock, 30*time.Minute)}
+		csrf: http.NewCrossOriginProtection(), limiter: newLimiter(clock, cfg.SigninAttempts, cfg.SigninWindow),
+		apiLimit: newBuckets(clock, cfg.APIRate), uploads: newUploads(clock, 30*time.Minute),
+		metrics: cfg.Metrics, reqIDs: newRequestIDs()}
+	s.metrics.readQueues(s)
 	s.csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, nil, statusError{http.StatusForbidden, nudge.EUNAUTHORIZED, "cross-origin request refused (CSRF protection)"})
 	}))
@@ -109,17 +158,39 @@ func New(db *store.DB, svc *followup.Service, clock nudge.Clock, cfg Config) (*S
 	return s, nil
 }
 
-// Handler returns the whole app: logging, security headers, cross-origin
-// protection, the first-run redirect, then the routes.
+// Handler returns the whole app: request id, log and metrics, security
+// headers, body limits, cross-origin protection, the first-run redirect,
+// then the routes.
 func (s *Server) Handler() http.Handler {
-	return s.logRequests(securityHeaders(s.csrf.Handler(s.firstRun(s.mux))))
+	return s.observe(securityHeaders(s.limitBodies(s.csrf.Handler(s.firstRun(s.mux)))))
 }
 
-// Serve answers on ln until ctx ends, then shuts down gracefully: requests
-// in flight get up to 10 seconds to finish.
+// OpsHandler answers /metrics (without authentication), /healthz and
+// /readyz, for a listener of their own that only the operator's network
+// reaches (nudge serve --metrics-addr).
+func (s *Server) OpsHandler() http.Handler {
+	m := http.NewServeMux()
+	m.Handle("GET /metrics", s.metrics.Handler())
+	m.HandleFunc("GET /healthz", healthz)
+	m.HandleFunc("GET /readyz", s.readyz)
+	return m
+}
+
+// Serve answers on ln until ctx ends, then shuts down gracefully: it stops
+// accepting, and requests in flight get up to Config.ShutdownTimeout to
+// finish (their contexts are not cancelled by ctx).
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	return s.serve(ctx, ln, s.Handler())
+}
+
+// ServeOps is Serve for OpsHandler.
+func (s *Server) ServeOps(ctx context.Context, ln net.Listener) error {
+	return s.serve(ctx, ln, s.OpsHandler())
+}
+
+func (s *Server) serve(ctx context.Context, ln net.Listener, h http.Handler) error {
 	hs := &http.Server{
-		Handler:           s.Handler(),
+		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       2 * time.Minute, // an import upload may be large
 		WriteTimeout:      2 * time.Minute,
@@ -134,10 +205,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	case <-ctx.Done():
 	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	shutdown, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
 	if err := hs.Shutdown(shutdown); err != nil {
-		return fmt.Errorf("web: shutdown: %w", err)
+		hs.Close()
+		return fmt.Errorf("web: shutdown: requests still running after %s: %w", s.cfg.ShutdownTimeout, err)
 	}
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		return err
@@ -150,10 +222,10 @@ func (s *Server) APIRoutes() []string { return append([]string(nil), s.apiRoutes
 
 func (s *Server) routes() {
 	m := s.mux
-	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.Write([]byte("ok\n"))
-	})
+	// Operating it (issue 7): liveness, readiness, metrics.
+	m.HandleFunc("GET /healthz", healthz)
+	m.HandleFunc("GET /readyz", s.readyz)
+	m.HandleFunc("GET /metrics", s.metricsEndpoint)
 	m.Handle("GET /static/", http.FileServerFS(assets))
 	m.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/today", http.StatusSeeOther)
@@ -273,7 +345,7 @@ func (s *Server) firstRun(next http.Handler) http.Handler {
 
 // isPage reports whether path is a page (not the API, the feed or assets).
 func isPage(path string) bool {
-	for _, p := range []string{"/api/", "/feed/", "/static/", "/healthz"} {
+	for _, p := range []string{"/api/", "/feed/", "/static/", "/healthz", "/readyz", "/metrics"} {
 		if strings.HasPrefix(path, p) {
 			return false
 		}
@@ -281,16 +353,158 @@ func isPage(path string) bool {
 	return true
 }
 
-// securityHeaders sets the headers every answer carries.
+// securityHeaders sets the headers every answer carries. The keys are
+// written in canonical form straight into the map: Header.Set's
+// canonicalisation of them was a tenth of this middleware chain's CPU.
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "same-origin")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'")
+		h["X-Content-Type-Options"] = []string{"nosniff"}
+		h["Referrer-Policy"] = []string{"same-origin"}
+		h["X-Frame-Options"] = []string{"DENY"}
+		h["Content-Security-Policy"] = []string{"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'"}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// healthz is liveness: the process answers. It touches nothing else, so a
+// slow database does not get a live server restarted.
+func healthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write([]byte("ok\n"))
+}
+
+// readyz is readiness: the database answers within two seconds; 503 while
+// it does not, so a load balancer sends requests elsewhere.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if err := s.db.Ping(ctx); err != nil {
+		s.log.WarnContext(ctx, "not ready", "err", err)
+		w.WriteHeader(http.StatusServiceUnavailable)
+		w.Write([]byte("not ready: the database does not answer\n"))
+		return
+	}
+	w.Write([]byte("ready\n"))
+}
+
+// limitBodies bounds every request body (issue 7): the import upload by
+// Limits.Upload, the API by Limits.JSON, anything else by Limits.Form. A
+// body announced larger is refused before it is read; one that turns out
+// larger fails when read (parseForm, decode), before any handler stores
+// anything — both answer 413.
+func (s *Server) limitBodies(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body == nil || r.Body == http.NoBody {
+			next.ServeHTTP(w, r)
+			return
+		}
+		limit := s.cfg.Limits.Form
+		switch {
+		case isUpload(r):
+			limit = s.cfg.Limits.Upload
+		case strings.HasPrefix(r.URL.Path, "/api/"):
+			limit = s.cfg.Limits.JSON
+		}
+		if r.ContentLength > limit {
+			s.fail(w, r, nil, tooLarge(r, limit))
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// isUpload reports whether r is the import file's upload.
+func isUpload(r *http.Request) bool {
+	return r.Method == http.MethodPost && r.URL.Path == "/import/preview"
+}
+
+// tooLarge is the 413 of a body over its limit, worded for what was sent.
+func tooLarge(r *http.Request, limit int64) error {
+	var msg string
+	switch {
+	case isUpload(r):
+		msg = fmt.Sprintf("The file is larger than the %s this server accepts for an import; nothing was imported. Split it into smaller files, or ask the administrator to raise max-upload.", size(limit))
+	case strings.HasPrefix(r.URL.Path, "/api/"):
+		msg = fmt.Sprintf("The request body is larger than the %s this server accepts for an API call (max-json); nothing was stored.", size(limit))
+	default:
+		msg = fmt.Sprintf("The form is larger than the %s this server accepts (max-form); nothing was saved.", size(limit))
+	}
+	return statusError{http.StatusRequestEntityTooLarge, "too_large", msg}
+}
+
+// asTooLarge turns the error of reading a body past its limit into the
+// 413; it returns nil for any other error.
+func asTooLarge(r *http.Request, err error) error {
+	if e, ok := errors.AsType[*http.MaxBytesError](err); ok {
+		return tooLarge(r, e.Limit)
+	}
+	return nil
+}
+
+// size writes a byte count the way the limits are configured: 64 MiB.
+func size(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%d GiB", n>>30)
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// requestIDs makes request ids: a random prefix per process and a
+// sequence number, unique without a random read per request.
+type requestIDs struct {
+	prefix string
+	seq    atomic.Uint64
+}
+
+func newRequestIDs() requestIDs { return requestIDs{prefix: randomToken()[:8]} }
+
+func (ids *requestIDs) next() string {
+	return ids.prefix + "-" + strconv.FormatUint(ids.seq.Add(1), 10)
+}
+
+// requestID returns the client's X-Request-Id if it is a sane token (a
+// proxy's id, kept so that its logs and ours join), else "".
+func requestID(r *http.Request) string {
+	id := r.Header.Get("X-Request-Id")
+	if len(id) == 0 || len(id) > 128 {
+		return ""
+	}
+	for _, c := range []byte(id) {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == ':') {
+			return ""
+		}
+	}
+	return id
+}
+
+type requestIDKey struct{}
+
+// requestIDHandler adds the id of the request being answered to every
+// record logged with its context.
+type requestIDHandler struct{ slog.Handler }
+
+func (h requestIDHandler) Handle(ctx context.Context, rec slog.Record) error {
+	if id, ok := ctx.Value(requestIDKey{}).(string); ok {
+		rec.AddAttrs(slog.String("request_id", id))
+	}
+	return h.Handler.Handle(ctx, rec)
+}
+
+func (h requestIDHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return requestIDHandler{h.Handler.WithAttrs(as)}
+}
+
+func (h requestIDHandler) WithGroup(name string) slog.Handler {
+	return requestIDHandler{h.Handler.WithGroup(name)}
 }
 
 // statusWriter remembers the status for the request log.
@@ -315,21 +529,62 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// logRequests logs each request at debug level (the feed's path is
-// redacted: its secret is a credential).
-func (s *Server) logRequests(next http.Handler) http.Handler {
+// observe gives each request an id (X-Request-Id, echoed or made), then
+// counts it in the metrics and logs it: method, route pattern, status,
+// duration, id. The log names the route pattern, never the path or query,
+// so the secrets some paths carry (the feed's, unsubscribe tokens) and ids
+// stay out of it; probes (/healthz, /readyz, /metrics) log at debug level.
+func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !s.log.Enabled(r.Context(), slog.LevelDebug) {
-			next.ServeHTTP(w, r)
-			return
-		}
 		start := time.Now()
+		id := requestID(r)
+		if id == "" {
+			id = s.reqIDs.next()
+		}
+		w.Header()["X-Request-Id"] = []string{id} // canonical already
+		r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
-		path := r.URL.Path
-		if strings.HasPrefix(path, "/feed/") {
-			path = "/feed/…"
+		d := time.Since(start)
+		status := cmp.Or(sw.status, http.StatusOK)
+		// The mux names the route of the requests it dispatched; one
+		// answered before it (a 413, a cross-origin refusal, the first-run
+		// redirect) is looked up.
+		route := r.Pattern
+		if route == "" {
+			_, route = s.mux.Handler(r)
 		}
-		s.log.Debug("request", "method", r.Method, "path", path, "status", sw.status, "duration", time.Since(start))
+		label := cmp.Or(route, "unmatched")
+		s.metrics.request(label, status, d)
+		level := slog.LevelInfo
+		if isProbe(route) {
+			level = slog.LevelDebug
+		}
+		ctx := r.Context()
+		if !s.log.Enabled(ctx, level) {
+			return
+		}
+		attrs := []slog.Attr{slog.String("method", r.Method), slog.String("route", label),
+			slog.Int("status", status), slog.Duration("duration", d)}
+		if route == "" {
+			attrs = append(attrs, slog.String("path", logPath(r)))
+		}
+		s.log.LogAttrs(ctx, level, "request", attrs...)
 	})
+}
+
+func isProbe(route string) bool {
+	return route == "GET /healthz" || route == "GET /readyz" || route == "GET /metrics"
+}
+
+// logPath is a request's path as logs may show it: the secret of a feed
+// or unsubscribe link is cut off.
+func logPath(r *http.Request) string {
+	p := r.URL.Path
+	for _, secret := range []string{"/feed/", "/unsubscribe/"} {
+		if strings.HasPrefix(p, secret) {
+			return secret + "…"
+		}
+	}
+	return p
 }

@@ -21,6 +21,9 @@ type todayData struct {
 	Outcomes map[nudge.Channel][]nudge.Outcome
 	Next     *nextAppointment
 	Zone     string
+	// Nearby is "In the area (E7)": quiet prospects near the caller's
+	// visits (insight.go).
+	Nearby *nearbyData
 }
 
 // nextAppointment is the countdown of Today (C2: never late).
@@ -100,7 +103,12 @@ func (s *Server) todayView(w http.ResponseWriter, r *http.Request, c *call) (*vi
 		d.Next = &nextAppointment{Appointment: a, Person: displayName(p), PersonTZ: p.TimeZone}
 		break
 	}
-	return s.newView(w, r, c, "Today", d), nil
+	if d.Nearby, err = s.todayNearby(ctx, c, r.URL.Query()); err != nil {
+		return nil, err
+	}
+	v := s.newView(w, r, c, "Today", d)
+	d.Nearby.report(v)
+	return v, nil
 }
 
 // displayName is a person's name, or their email when unnamed.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -28,11 +29,37 @@ type Env struct {
 	Stderr io.Writer
 }
 
-// Config is the program's configuration. Flags win over environment variables.
+// Config is the program's configuration: each key from its flag, else
+// NUDGE_KEY, else the configuration file, else its default (config.go
+// lists the keys; the README documents them).
 type Config struct {
+	ConfigFile  string // --config or NUDGE_CONFIG: the file of KEY = VALUE lines
 	DBPath      string // SQLite file (default: the per-user data directory)
 	DatabaseURL string // PostgreSQL URL; when set, DBPath is ignored
-	Now         string // NUDGE_NOW: RFC 3339 instant used as "now"
+	Now         string // NUDGE_NOW: RFC 3339 instant used as "now" (environment only)
+
+	// nudge serve
+	Addr            string
+	Every           time.Duration
+	SecureCookies   bool
+	LogFormat       string // text or json
+	LogLevel        string // debug, info, warn or error
+	MetricsAddr     string
+	MetricsToken    string
+	MaxUpload       byteSize
+	MaxJSON         byteSize
+	MaxForm         byteSize
+	APIRate         float64 // per user and second; 0 does not limit
+	APIBurst        int
+	SigninAttempts  int
+	SigninWindow    time.Duration
+	ShutdownTimeout time.Duration
+
+	// Read by several commands; environment or file only.
+	Company       string
+	PublicURL     string
+	TZ            string
+	SecretKeyFile string
 }
 
 // Validate checks the configuration and fills in defaults.
@@ -44,6 +71,24 @@ func (c *Config) Validate() error {
 	}
 	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
 		return errors.New("--database-url must start with postgres:// or postgresql://")
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return fmt.Errorf("log-format %q: want text or json", c.LogFormat)
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return fmt.Errorf("log-level %q: want debug, info, warn or error", c.LogLevel)
+	}
+	for _, d := range []struct {
+		key string
+		v   time.Duration
+	}{{"every", c.Every}, {"signin-window", c.SigninWindow}, {"shutdown-timeout", c.ShutdownTimeout}} {
+		if d.v <= 0 {
+			return fmt.Errorf("%s %s: want a positive duration (e.g. 30s, 15m)", d.key, d.v)
+		}
+	}
+	if c.APIRate < 0 || c.APIBurst < 1 || c.SigninAttempts < 1 {
+		return fmt.Errorf("api-rate %g, api-burst %d, signin-attempts %d: want a rate ≥ 0 (0: no limit) and counts ≥ 1", c.APIRate, c.APIBurst, c.SigninAttempts)
 	}
 	if c.DatabaseURL == "" && c.DBPath == "" {
 		dir, err := dataDir()
@@ -84,10 +129,11 @@ func dataDir() (string, error) {
 // App is one run of the program: its configuration, clock, output and,
 // once a command needs it, the open store.
 type App struct {
-	Config Config
-	Env    Env
-	Clock  nudge.Clock
-	db     *store.DB
+	Config   Config
+	Env      Env
+	Clock    nudge.Clock
+	db       *store.DB
+	settings []*setting // the keys of Config, with their flags and sources
 }
 
 // DB opens the store on first use and applies pending migrations.
@@ -121,6 +167,7 @@ func (a *App) Now() time.Time { return a.Clock.Now() }
 // Run runs the program with args and returns its exit status.
 func Run(ctx context.Context, args []string, env Env) int {
 	app := &App{Env: env}
+	app.settings = app.Config.settings()
 	root := app.rootCommand()
 	root.SetArgs(args)
 	root.SetIn(env.Stdin)
@@ -131,6 +178,11 @@ func Run(ctx context.Context, args []string, env Env) int {
 		err = cerr
 	}
 	if err != nil {
+		if store.IsDiskFull(err) {
+			// Say what happened and what to do; the chain stays for a bug report.
+			err = fmt.Errorf("disk full: the database has no space left on its disk; the change in progress was rolled back "+
+				"and everything stored before is intact. Free some space and run the command again (%w)", err)
+		}
 		// The message keeps the context of wrapping ("import line 42: email: …").
 		fmt.Fprintln(env.Stderr, "nudge:", err)
 		var ee exitError
@@ -154,7 +206,10 @@ func (a *App) rootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
-			a.fromEnv(cmd)
+			if err := a.configure(cmd); err != nil {
+				return err
+			}
+			a.Config.Now = a.Env.Getenv("NUDGE_NOW")
 			if err := a.Config.Validate(); err != nil {
 				return err
 			}
@@ -167,8 +222,12 @@ func (a *App) rootCommand() *cobra.Command {
 		},
 	}
 	f := root.PersistentFlags()
-	f.StringVar(&a.Config.DBPath, "db", "", "SQLite database file (env NUDGE_DB; default in the per-user data directory)")
-	f.StringVar(&a.Config.DatabaseURL, "database-url", "", "PostgreSQL URL, postgres://… (env NUDGE_DATABASE_URL)")
+	f.StringVar(&a.Config.ConfigFile, "config", "", "configuration file of KEY = VALUE lines (env NUDGE_CONFIG); flags win over NUDGE_* variables, which win over the file")
+	for _, s := range a.settings {
+		if s.place == everyCommand {
+			f.AddFlag(s.flag)
+		}
+	}
 	root.AddCommand(
 		a.contactCommand(),
 		a.companyCommand(),
@@ -188,6 +247,7 @@ func (a *App) rootCommand() *cobra.Command {
 		a.cadenceCommand(),
 		a.simulateCommand(),
 		a.serveCommand(),
+		a.configCommand(),
 		a.devCommand(),
 	)
 	root.AddCommand(a.pauseCommands()...)
@@ -199,18 +259,6 @@ func (a *App) rootCommand() *cobra.Command {
 	root.AddCommand(a.valueCommands()...)   // value.go (F2, F3)
 	root.AddCommand(a.opsCommands()...)     // backup.go (issue 7: backup, restore)
 	return root
-}
-
-// fromEnv fills configuration the flags left unset from NUDGE_* variables.
-func (a *App) fromEnv(cmd *cobra.Command) {
-	get := a.Env.Getenv
-	if !cmd.Flags().Changed("db") && get("NUDGE_DB") != "" {
-		a.Config.DBPath = get("NUDGE_DB")
-	}
-	if !cmd.Flags().Changed("database-url") && get("NUDGE_DATABASE_URL") != "" {
-		a.Config.DatabaseURL = get("NUDGE_DATABASE_URL")
-	}
-	a.Config.Now = get("NUDGE_NOW")
 }
 
 // writeJSON prints v as indented JSON.
