@@ -285,10 +285,10 @@ func TestServeOperable(t *testing.T) {
 			if code, _ := get(base+"/metrics", ""); code != http.StatusUnauthorized {
 				t.Errorf("metrics on --addr without the token: %d, want 401", code)
 			}
-			if code, body := get(base+"/metrics", metricsToken); code != 200 || !strings.Contains(body, `nudge_http_requests_total{route="GET /api/v1/me",code="2xx"} 1`) {
+			if code, body := get(base+"/metrics", metricsToken); code != 200 || !strings.Contains(body, `nudge_http_requests_total{code="2xx",route="GET /api/v1/me"} 1`) {
 				t.Errorf("metrics on --addr with the token: %d\n%s", code, body)
 			}
-			if code, body := get("http://"+opsAddr+"/metrics", ""); code != 200 || !strings.Contains(body, `nudge_http_requests_total{route="POST /signin",code="4xx"} 1`) {
+			if code, body := get("http://"+opsAddr+"/metrics", ""); code != 200 || !strings.Contains(body, `nudge_http_requests_total{code="4xx",route="POST /signin"} 1`) {
 				t.Errorf("metrics on --metrics-addr: %d\n%s", code, body)
 			}
 
