@@ -50,13 +50,16 @@ CREATE INDEX won_deals_owner ON won_deals (owner_id, closed_at, touch);
 CREATE INDEX won_deals_person ON won_deals (person_id, closed_at);
 
 -- Done tasks by when they were done (the hours at the ends of a reply-rate
--- period), and a person's done tasks in time order (the touch an answer
--- belongs to).
-CREATE INDEX tasks_done ON tasks (done_at) WHERE state = 'done';
-CREATE INDEX tasks_person_done ON tasks (person_id, done_at) WHERE state = 'done';
--- One reply_days row's tasks, to recompute it.
-CREATE INDEX tasks_reply_bucket ON tasks (cadence, step_id, channel, template, (COALESCE(assignee_id, 0)), done_at)
-	WHERE state = 'done';
+-- period), a person's done tasks in time order (the touch an answer belongs
+-- to), and one reply_days row's tasks, expression for expression (to
+-- recompute it). None is partial on state = 'done', which every query also
+-- says: a planner whose statistics lag behind a large insert (no done task
+-- yet, it believes) would otherwise take a whole scan of such an index for
+-- the cheapest plan.
+CREATE INDEX tasks_done ON tasks (done_at, state, assignee_id, cadence, step_id, channel, template, outcome);
+CREATE INDEX tasks_person_done ON tasks (person_id, state, done_at);
+CREATE INDEX tasks_reply_bucket ON tasks (cadence, step_id, channel, template, (COALESCE(assignee_id, 0)),
+	(done_at - done_at % 86400000), state);
 
 -- A done task is answered when its own outcome reached the person, or when
 -- an inbound interaction came at or after it and before the person's next
@@ -144,7 +147,7 @@ SELECT k_cadence, k_step, k_channel, k_template, k_assignee, k_day, COUNT(*),
 	COALESCE(SUM(CASE WHEN t.outcome IN ('connected', 'replied', 'meeting-held', 'declined', 'asked-to-stop') OR EXISTS (SELECT 1 FROM task_answers x WHERE x.task_id = t.id) THEN 1 ELSE 0 END), 0)
 FROM tasks t
 WHERE t.state = 'done' AND t.cadence = k_cadence AND t.step_id = k_step AND t.channel = k_channel AND t.template = k_template
-	AND COALESCE(t.assignee_id, 0) = k_assignee AND t.done_at >= k_day AND t.done_at < k_day + 86400000
+	AND COALESCE(t.assignee_id, 0) = k_assignee AND t.done_at - t.done_at % 86400000 = k_day
 HAVING true
 ON CONFLICT (cadence, step_id, channel, template, assignee_id, day)
 	DO UPDATE SET touches = excluded.touches, answered = excluded.answered;

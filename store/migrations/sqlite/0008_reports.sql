@@ -50,13 +50,16 @@ CREATE INDEX won_deals_owner ON won_deals (owner_id, closed_at, touch);
 CREATE INDEX won_deals_person ON won_deals (person_id, closed_at);
 
 -- Done tasks by when they were done (the hours at the ends of a reply-rate
--- period), and a person's done tasks in time order (the touch an answer
--- belongs to).
-CREATE INDEX tasks_done ON tasks (done_at) WHERE state = 'done';
-CREATE INDEX tasks_person_done ON tasks (person_id, done_at) WHERE state = 'done';
--- One reply_days row's tasks, to recompute it.
-CREATE INDEX tasks_reply_bucket ON tasks (cadence, step_id, channel, template, (COALESCE(assignee_id, 0)), done_at)
-	WHERE state = 'done';
+-- period), a person's done tasks in time order (the touch an answer belongs
+-- to), and one reply_days row's tasks, expression for expression (to
+-- recompute it). None is partial on state = 'done', which every query also
+-- says: a planner whose statistics lag behind a large insert (no done task
+-- yet, it believes) would otherwise take a whole scan of such an index for
+-- the cheapest plan.
+CREATE INDEX tasks_done ON tasks (done_at, state, assignee_id, cadence, step_id, channel, template, outcome);
+CREATE INDEX tasks_person_done ON tasks (person_id, state, done_at);
+CREATE INDEX tasks_reply_bucket ON tasks (cadence, step_id, channel, template, (COALESCE(assignee_id, 0)),
+	(done_at - done_at % 86400000), state);
 
 -- A done task is answered when its own outcome reached the person, or when
 -- an inbound interaction came at or after it and before the person's next
@@ -148,7 +151,7 @@ CREATE TRIGGER task_answers_insert AFTER INSERT ON task_answers BEGIN
 		COALESCE(SUM(CASE WHEN t.outcome IN ('connected', 'replied', 'meeting-held', 'declined', 'asked-to-stop') OR EXISTS (SELECT 1 FROM task_answers x WHERE x.task_id = t.id) THEN 1 ELSE 0 END), 0)
 	FROM tasks t
 	WHERE t.state = 'done' AND t.cadence = NEW.cadence AND t.step_id = NEW.step_id AND t.channel = NEW.channel AND t.template = NEW.template
-		AND COALESCE(t.assignee_id, 0) = NEW.assignee_id AND t.done_at >= NEW.day AND t.done_at < NEW.day + 86400000
+		AND COALESCE(t.assignee_id, 0) = NEW.assignee_id AND t.done_at - t.done_at % 86400000 = NEW.day
 	HAVING true
 	ON CONFLICT (cadence, step_id, channel, template, assignee_id, day)
 		DO UPDATE SET touches = excluded.touches, answered = excluded.answered;
@@ -160,7 +163,7 @@ CREATE TRIGGER task_answers_delete AFTER DELETE ON task_answers BEGIN
 		COALESCE(SUM(CASE WHEN t.outcome IN ('connected', 'replied', 'meeting-held', 'declined', 'asked-to-stop') OR EXISTS (SELECT 1 FROM task_answers x WHERE x.task_id = t.id) THEN 1 ELSE 0 END), 0)
 	FROM tasks t
 	WHERE t.state = 'done' AND t.cadence = OLD.cadence AND t.step_id = OLD.step_id AND t.channel = OLD.channel AND t.template = OLD.template
-		AND COALESCE(t.assignee_id, 0) = OLD.assignee_id AND t.done_at >= OLD.day AND t.done_at < OLD.day + 86400000
+		AND COALESCE(t.assignee_id, 0) = OLD.assignee_id AND t.done_at - t.done_at % 86400000 = OLD.day
 	HAVING true
 	ON CONFLICT (cadence, step_id, channel, template, assignee_id, day)
 		DO UPDATE SET touches = excluded.touches, answered = excluded.answered;
@@ -185,7 +188,7 @@ CREATE TRIGGER tasks_replies_insert AFTER INSERT ON tasks WHEN NEW.state = 'done
 		COALESCE(SUM(CASE WHEN t.outcome IN ('connected', 'replied', 'meeting-held', 'declined', 'asked-to-stop') OR EXISTS (SELECT 1 FROM task_answers x WHERE x.task_id = t.id) THEN 1 ELSE 0 END), 0)
 	FROM tasks t
 	WHERE t.state = 'done' AND t.cadence = NEW.cadence AND t.step_id = NEW.step_id AND t.channel = NEW.channel AND t.template = NEW.template
-		AND COALESCE(t.assignee_id, 0) = COALESCE(NEW.assignee_id, 0) AND t.done_at >= NEW.done_at - NEW.done_at % 86400000 AND t.done_at < NEW.done_at - NEW.done_at % 86400000 + 86400000
+		AND COALESCE(t.assignee_id, 0) = COALESCE(NEW.assignee_id, 0) AND t.done_at - t.done_at % 86400000 = NEW.done_at - NEW.done_at % 86400000
 	HAVING true
 	ON CONFLICT (cadence, step_id, channel, template, assignee_id, day)
 		DO UPDATE SET touches = excluded.touches, answered = excluded.answered;
@@ -199,7 +202,7 @@ WHEN (OLD.state = 'done' AND OLD.done_at IS NOT NULL) OR (NEW.state = 'done' AND
 		COALESCE(SUM(CASE WHEN t.outcome IN ('connected', 'replied', 'meeting-held', 'declined', 'asked-to-stop') OR EXISTS (SELECT 1 FROM task_answers x WHERE x.task_id = t.id) THEN 1 ELSE 0 END), 0)
 	FROM tasks t
 	WHERE t.state = 'done' AND t.cadence = OLD.cadence AND t.step_id = OLD.step_id AND t.channel = OLD.channel AND t.template = OLD.template
-		AND COALESCE(t.assignee_id, 0) = COALESCE(OLD.assignee_id, 0) AND t.done_at >= OLD.done_at - OLD.done_at % 86400000 AND t.done_at < OLD.done_at - OLD.done_at % 86400000 + 86400000
+		AND COALESCE(t.assignee_id, 0) = COALESCE(OLD.assignee_id, 0) AND t.done_at - t.done_at % 86400000 = OLD.done_at - OLD.done_at % 86400000
 	HAVING OLD.state = 'done' AND OLD.done_at IS NOT NULL
 	ON CONFLICT (cadence, step_id, channel, template, assignee_id, day)
 		DO UPDATE SET touches = excluded.touches, answered = excluded.answered;
@@ -221,7 +224,7 @@ WHEN (OLD.state = 'done' AND OLD.done_at IS NOT NULL) OR (NEW.state = 'done' AND
 		COALESCE(SUM(CASE WHEN t.outcome IN ('connected', 'replied', 'meeting-held', 'declined', 'asked-to-stop') OR EXISTS (SELECT 1 FROM task_answers x WHERE x.task_id = t.id) THEN 1 ELSE 0 END), 0)
 	FROM tasks t
 	WHERE t.state = 'done' AND t.cadence = NEW.cadence AND t.step_id = NEW.step_id AND t.channel = NEW.channel AND t.template = NEW.template
-		AND COALESCE(t.assignee_id, 0) = COALESCE(NEW.assignee_id, 0) AND t.done_at >= NEW.done_at - NEW.done_at % 86400000 AND t.done_at < NEW.done_at - NEW.done_at % 86400000 + 86400000
+		AND COALESCE(t.assignee_id, 0) = COALESCE(NEW.assignee_id, 0) AND t.done_at - t.done_at % 86400000 = NEW.done_at - NEW.done_at % 86400000
 	HAVING NEW.state = 'done' AND NEW.done_at IS NOT NULL
 	ON CONFLICT (cadence, step_id, channel, template, assignee_id, day)
 		DO UPDATE SET touches = excluded.touches, answered = excluded.answered;
@@ -234,7 +237,7 @@ CREATE TRIGGER tasks_replies_delete AFTER DELETE ON tasks WHEN OLD.state = 'done
 		COALESCE(SUM(CASE WHEN t.outcome IN ('connected', 'replied', 'meeting-held', 'declined', 'asked-to-stop') OR EXISTS (SELECT 1 FROM task_answers x WHERE x.task_id = t.id) THEN 1 ELSE 0 END), 0)
 	FROM tasks t
 	WHERE t.state = 'done' AND t.cadence = OLD.cadence AND t.step_id = OLD.step_id AND t.channel = OLD.channel AND t.template = OLD.template
-		AND COALESCE(t.assignee_id, 0) = COALESCE(OLD.assignee_id, 0) AND t.done_at >= OLD.done_at - OLD.done_at % 86400000 AND t.done_at < OLD.done_at - OLD.done_at % 86400000 + 86400000
+		AND COALESCE(t.assignee_id, 0) = COALESCE(OLD.assignee_id, 0) AND t.done_at - t.done_at % 86400000 = OLD.done_at - OLD.done_at % 86400000
 	HAVING true
 	ON CONFLICT (cadence, step_id, channel, template, assignee_id, day)
 		DO UPDATE SET touches = excluded.touches, answered = excluded.answered;
