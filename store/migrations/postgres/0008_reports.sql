@@ -140,25 +140,28 @@ BEGIN
 END $$;
 CREATE TRIGGER deals_reports AFTER INSERT OR UPDATE OR DELETE ON deals FOR EACH ROW EXECUTE FUNCTION deals_reports();
 
-CREATE FUNCTION reply_days_refresh(k_cadence text, k_step text, k_channel text, k_template text, k_assignee bigint, k_day bigint)
-RETURNS void LANGUAGE sql AS $$
-INSERT INTO reply_days (cadence, step_id, channel, template, assignee_id, day, touches, answered)
-SELECT k_cadence, k_step, k_channel, k_template, k_assignee, k_day, COUNT(*),
-	COALESCE(SUM(CASE WHEN t.outcome IN ('connected', 'replied', 'meeting-held', 'declined', 'asked-to-stop') OR EXISTS (SELECT 1 FROM task_answers x WHERE x.task_id = t.id) THEN 1 ELSE 0 END), 0)
-FROM tasks t
-WHERE t.state = 'done' AND t.cadence = k_cadence AND t.step_id = k_step AND t.channel = k_channel AND t.template = k_template
-	AND COALESCE(t.assignee_id, 0) = k_assignee AND t.done_at - t.done_at % 86400000 = k_day
-HAVING true
-ON CONFLICT (cadence, step_id, channel, template, assignee_id, day)
-	DO UPDATE SET touches = excluded.touches, answered = excluded.answered;
-$$;
-
 CREATE FUNCTION task_answers_count() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
 	IF TG_OP = 'INSERT' THEN
-		PERFORM reply_days_refresh(NEW.cadence, NEW.step_id, NEW.channel, NEW.template, NEW.assignee_id, NEW.day);
+		INSERT INTO reply_days (cadence, step_id, channel, template, assignee_id, day, touches, answered)
+		SELECT NEW.cadence, NEW.step_id, NEW.channel, NEW.template, NEW.assignee_id, NEW.day, COUNT(*),
+			COALESCE(SUM(CASE WHEN t.outcome IN ('connected', 'replied', 'meeting-held', 'declined', 'asked-to-stop') OR EXISTS (SELECT 1 FROM task_answers x WHERE x.task_id = t.id) THEN 1 ELSE 0 END), 0)
+		FROM tasks t
+		WHERE t.state = 'done' AND t.cadence = NEW.cadence AND t.step_id = NEW.step_id AND t.channel = NEW.channel AND t.template = NEW.template
+			AND COALESCE(t.assignee_id, 0) = NEW.assignee_id AND t.done_at - t.done_at % 86400000 = NEW.day
+		HAVING true
+		ON CONFLICT (cadence, step_id, channel, template, assignee_id, day)
+			DO UPDATE SET touches = excluded.touches, answered = excluded.answered;
 	ELSE
-		PERFORM reply_days_refresh(OLD.cadence, OLD.step_id, OLD.channel, OLD.template, OLD.assignee_id, OLD.day);
+		INSERT INTO reply_days (cadence, step_id, channel, template, assignee_id, day, touches, answered)
+		SELECT OLD.cadence, OLD.step_id, OLD.channel, OLD.template, OLD.assignee_id, OLD.day, COUNT(*),
+			COALESCE(SUM(CASE WHEN t.outcome IN ('connected', 'replied', 'meeting-held', 'declined', 'asked-to-stop') OR EXISTS (SELECT 1 FROM task_answers x WHERE x.task_id = t.id) THEN 1 ELSE 0 END), 0)
+		FROM tasks t
+		WHERE t.state = 'done' AND t.cadence = OLD.cadence AND t.step_id = OLD.step_id AND t.channel = OLD.channel AND t.template = OLD.template
+			AND COALESCE(t.assignee_id, 0) = OLD.assignee_id AND t.done_at - t.done_at % 86400000 = OLD.day
+		HAVING true
+		ON CONFLICT (cadence, step_id, channel, template, assignee_id, day)
+			DO UPDATE SET touches = excluded.touches, answered = excluded.answered;
 	END IF;
 	RETURN NULL;
 END $$;
@@ -168,7 +171,15 @@ CREATE FUNCTION tasks_replies() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
 	IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.state = 'done' AND OLD.done_at IS NOT NULL THEN
 		DELETE FROM task_answers WHERE task_id = OLD.id;
-		PERFORM reply_days_refresh(OLD.cadence, OLD.step_id, OLD.channel, OLD.template, COALESCE(OLD.assignee_id, 0), OLD.done_at - OLD.done_at % 86400000);
+		INSERT INTO reply_days (cadence, step_id, channel, template, assignee_id, day, touches, answered)
+		SELECT OLD.cadence, OLD.step_id, OLD.channel, OLD.template, COALESCE(OLD.assignee_id, 0), OLD.done_at - OLD.done_at % 86400000, COUNT(*),
+			COALESCE(SUM(CASE WHEN t.outcome IN ('connected', 'replied', 'meeting-held', 'declined', 'asked-to-stop') OR EXISTS (SELECT 1 FROM task_answers x WHERE x.task_id = t.id) THEN 1 ELSE 0 END), 0)
+		FROM tasks t
+		WHERE t.state = 'done' AND t.cadence = OLD.cadence AND t.step_id = OLD.step_id AND t.channel = OLD.channel AND t.template = OLD.template
+			AND COALESCE(t.assignee_id, 0) = COALESCE(OLD.assignee_id, 0) AND t.done_at - t.done_at % 86400000 = OLD.done_at - OLD.done_at % 86400000
+		HAVING true
+		ON CONFLICT (cadence, step_id, channel, template, assignee_id, day)
+			DO UPDATE SET touches = excluded.touches, answered = excluded.answered;
 	END IF;
 	IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.state = 'done' AND NEW.done_at IS NOT NULL THEN
 		DELETE FROM task_answers WHERE person_id = NEW.person_id AND done_at < NEW.done_at AND answered_at >= NEW.done_at;
@@ -184,7 +195,15 @@ BEGIN
 				AND n.done_at > NEW.done_at AND n.done_at <= r.at)
 		HAVING MIN(r.at) IS NOT NULL
 		ON CONFLICT (task_id) DO UPDATE SET answered_at = excluded.answered_at;
-		PERFORM reply_days_refresh(NEW.cadence, NEW.step_id, NEW.channel, NEW.template, COALESCE(NEW.assignee_id, 0), NEW.done_at - NEW.done_at % 86400000);
+		INSERT INTO reply_days (cadence, step_id, channel, template, assignee_id, day, touches, answered)
+		SELECT NEW.cadence, NEW.step_id, NEW.channel, NEW.template, COALESCE(NEW.assignee_id, 0), NEW.done_at - NEW.done_at % 86400000, COUNT(*),
+			COALESCE(SUM(CASE WHEN t.outcome IN ('connected', 'replied', 'meeting-held', 'declined', 'asked-to-stop') OR EXISTS (SELECT 1 FROM task_answers x WHERE x.task_id = t.id) THEN 1 ELSE 0 END), 0)
+		FROM tasks t
+		WHERE t.state = 'done' AND t.cadence = NEW.cadence AND t.step_id = NEW.step_id AND t.channel = NEW.channel AND t.template = NEW.template
+			AND COALESCE(t.assignee_id, 0) = COALESCE(NEW.assignee_id, 0) AND t.done_at - t.done_at % 86400000 = NEW.done_at - NEW.done_at % 86400000
+		HAVING true
+		ON CONFLICT (cadence, step_id, channel, template, assignee_id, day)
+			DO UPDATE SET touches = excluded.touches, answered = excluded.answered;
 	END IF;
 	RETURN NULL;
 END $$;
