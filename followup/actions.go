@@ -287,15 +287,10 @@ func (s *Service) Today(ctx context.Context, assignee *int64, until time.Time) (
 		return nil, err
 	}
 	out := make([]nudge.TaskView, 0, len(rows))
-	zones := map[string]*time.Location{}
 	for _, r := range rows {
-		loc, ok := zones[r.TimeZone]
-		if !ok {
-			loc = time.UTC
-			if l, err := nudge.LoadLocation(r.TimeZone); err == nil && r.TimeZone != "" {
-				loc = l
-			}
-			zones[r.TimeZone] = loc
+		loc := time.UTC // nudge.LoadLocation caches zones process-wide
+		if l, err := nudge.LoadLocation(r.TimeZone); err == nil && r.TimeZone != "" {
+			loc = l
 		}
 		out = append(out, r.Task.View(r.Person, loc))
 	}
