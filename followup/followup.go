@@ -177,6 +177,10 @@ func (s *Service) settle(tx *store.Tx, w *world, snap *store.Snapshot, orig []nu
 				ens[i], changed = e, true
 				continue
 			}
+			values, err := w.values(tx, p.ID, c)
+			if err != nil {
+				return err
+			}
 			var others []nudge.Task
 			for j, t := range desired {
 				if j != i {
@@ -185,7 +189,7 @@ func (s *Service) settle(tx *store.Tx, w *world, snap *store.Snapshot, orig []nu
 			}
 			d, err := method.Plan(method.Input{Now: w.now, Person: p, Rep: rep, RepCountry: rep.Country, Manager: manager,
 				RepCompany: s.opts.RepCompany, Cadence: c, Enrollment: e, History: snap.History,
-				Appointments: snap.Appointments, Open: others, Policy: s.opts.Policy, Scripts: w.scripts})
+				Appointments: snap.Appointments, Open: others, Policy: s.opts.Policy, Scripts: w.scripts, Values: values})
 			if err != nil {
 				return fmt.Errorf("plan enrollment %d (%s): %w", e.ID, e.Cadence, err)
 			}

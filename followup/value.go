@@ -233,7 +233,7 @@ func (s *Service) propose(tx *store.Tx, w *world, snap *store.Snapshot, kind nud
 		StepID: step.ID, StartedAt: w.now, AnchorAt: w.now, Rule: "F2"}
 	d, err := method.Plan(method.Input{Now: w.now, Person: *p, Rep: rep, RepCountry: rep.Country, Manager: manager,
 		RepCompany: s.opts.RepCompany, Cadence: valueReview, Enrollment: e, History: snap.History,
-		Appointments: snap.Appointments, Open: snap.Tasks, Policy: s.opts.Policy, Scripts: w.scripts})
+		Appointments: snap.Appointments, Open: snap.Tasks, Policy: s.opts.Policy, Scripts: w.scripts, Values: lines})
 	if err != nil {
 		return nil, err
 	}
@@ -409,4 +409,22 @@ func personName(p *nudge.Person) string {
 		return p.Name
 	}
 	return p.Email
+}
+
+// values loads a customer's value lines against their goals when cadence c
+// is of rule F2 (the value check names them in its scripts); other cadences
+// need none and cost no query.
+func (w *world) values(tx *store.Tx, personID int64, c *nudge.Cadence) ([]nudge.ValueProgress, error) {
+	if c.Rule != "F2" {
+		return nil, nil
+	}
+	lines, ms, err := tx.ValueLines(personID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]nudge.ValueProgress, len(lines))
+	for i, l := range lines {
+		out[i] = nudge.AssessValue(l, ms, w.now)
+	}
+	return out, nil
 }

@@ -114,6 +114,17 @@ func TestValueInventory(t *testing.T) {
 		if ch.Line.Progress != 66.7 || ch.Line.Status != nudge.ValueOnTrack || ch.Proposed != nil {
 			t.Fatalf("measure 3400: %+v", ch)
 		}
+		// The scheduled re-measurement names every line sold, with its
+		// baseline, goal and latest figure (F2), and follows each new
+		// measurement.
+		check := valueCheckTask(t, x, p.ID)
+		for _, s := range []string{"Jerry, this is Sam Rep", "F2: measure with them where each goal agreed stands:\n" +
+			"- labour cost: baseline 4200 USD/month, goal 3000 USD/month by 30 Jun 2027, latest 3400 USD/month (66.7% of the way)\n" +
+			"- orders a day: baseline 40, goal 60 by 31 Dec 2026\n"} {
+			if !strings.Contains(check.Script, s) {
+				t.Errorf("value-check script lacks %q:\n%s", s, check.Script)
+			}
+		}
 		if _, err := x.svc.Measure(x.ctx, p.ID, "headcount", &nudge.Measurement{Value: 1}); nudge.ErrorCode(err) != nudge.ENOTFOUND ||
 			!strings.Contains(err.Error(), `lines: "labour cost", "orders a day"`) {
 			t.Fatalf("unknown line: %v", err)
@@ -214,6 +225,19 @@ func TestValueInventory(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// valueCheckTask returns the person's open value-check task.
+func valueCheckTask(t *testing.T, x *bundle, personID int64) nudge.Task {
+	t.Helper()
+	ts := x.open(t, personID)
+	for _, tk := range ts {
+		if tk.Cadence == "value-check" {
+			return tk.Task
+		}
+	}
+	t.Fatalf("no open value-check task among %d", len(ts))
+	return nudge.Task{}
 }
 
 // G1: a customer who asked to stop gets no proposal, and no value-check.

@@ -3,11 +3,13 @@ package mail
 import (
 	"flag"
 	"fmt"
-	"github.com/nudgecrm/nudge"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/nudgecrm/nudge"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -212,5 +214,22 @@ func BenchmarkRenderC1(b *testing.B) {
 		if _, err := tpl.Render(d, 0); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestScriptValues: a task's F2 script lists the value lines it is given,
+// and before any is recorded leaves them for the rep to fill in, as it
+// does their name.
+func TestScriptValues(t *testing.T) {
+	in := ScriptInput{Template: "f2-measure", Person: nudge.Person{Name: "Jerry Seinfeld"}, Rep: nudge.User{Name: "Sam Rep"}, Zone: time.UTC}
+	s, ok := Script(in)
+	if !ok || !strings.Contains(s, "- <value line>: from <baseline> to <goal>\n") {
+		t.Errorf("no lines yet (ok %v):\n%s", ok, s)
+	}
+	in.Values = []ValueLine{{Name: "labour cost", Baseline: "4200 USD/month", Goal: "3000 USD/month", Measured: "3400 USD/month"},
+		{Name: "orders a day", Baseline: "40", Goal: "60"}}
+	s, ok = Script(in)
+	if want := "- labour cost: from 4200 USD/month to 3000 USD/month; measured now: 3400 USD/month\n- orders a day: from 40 to 60\n"; !ok || !strings.Contains(s, want) {
+		t.Errorf("lines (ok %v):\n%s\nwant in it:\n%s", ok, s, want)
 	}
 }

@@ -22,6 +22,7 @@ type ScriptInput struct {
 	Zone        *time.Location     // the prospect's
 	At          time.Time          // when the touch is due
 	Variant     int                // rotates the wording between touches (B7)
+	Values      []ValueLine        // F2: the value lines sold, for the value check
 }
 
 // parsed holds the built-ins, parsed once: a task's script is rendered on
@@ -75,7 +76,12 @@ func (s *Scripts) Script(in ScriptInput) (string, bool) {
 	d := Data{Person: &in.Person, Rep: &rep, RepCompany: placeholder(in.RepCompany, "<your company>"),
 		RepPhone: placeholder(in.RepPhone, "<your number>"), LastNote: in.LastNote,
 		PainGain:    placeholder(firstOf(in.Person.PainGain, in.LastNote.Insights, in.LastNote.What), "<their pain or gain>"),
-		Appointment: AppointmentOf(in.Appointment), Zone: in.Zone, Now: in.At}
+		Appointment: AppointmentOf(in.Appointment), Zone: in.Zone, Now: in.At, Values: in.Values}
+	if len(d.Values) == 0 {
+		// F2 scripts name the value lines; before any is recorded the rep
+		// fills them in as they fill in their name.
+		d.Values = []ValueLine{{Name: "<value line>", Baseline: "<baseline>", Goal: "<goal>"}}
+	}
 	n := len(t.Variants)
 	if n == 0 {
 		return "", false

@@ -15,11 +15,12 @@ type ScriptData struct {
 	Person      nudge.Person
 	Rep         nudge.User
 	RepCompany  string
-	LastNote    nudge.WIN          // A1: the last W.I.N. note, for D1's agenda
-	Appointment *nudge.Appointment // the step's appointment, else the next one
-	Zone        *time.Location     // the prospect's
-	At          time.Time          // when the touch is due
-	Attempt     int                // rotates the wording (B7)
+	LastNote    nudge.WIN             // A1: the last W.I.N. note, for D1's agenda
+	Appointment *nudge.Appointment    // the step's appointment, else the next one
+	Zone        *time.Location        // the prospect's
+	At          time.Time             // when the touch is due
+	Attempt     int                   // rotates the wording (B7)
+	Values      []nudge.ValueProgress // F2: the value lines sold, against their goals
 }
 
 // Scripts renders the words of a named script template; ok is false when
@@ -34,7 +35,7 @@ type Scripts func(d ScriptData) (text string, ok bool)
 // template's words.
 func (pl *planner) script(template string, t *nudge.Task, e nudge.Enrollment) string {
 	d := ScriptData{Person: pl.in.Person, Rep: pl.in.Rep, RepCompany: pl.in.RepCompany, LastNote: pl.lastNote,
-		Zone: pl.ploc, At: t.Due, Attempt: t.Attempt}
+		Zone: pl.ploc, At: t.Due, Attempt: t.Attempt, Values: pl.in.Values}
 	if d.Appointment = pl.appointment(e); d.Appointment == nil || strings.HasPrefix(template, "c4-") {
 		d.Appointment = pl.nextAppointment(t.Due) // C4's card names the next appointment
 	}
@@ -63,6 +64,15 @@ func (pl *planner) script(template string, t *nudge.Task, e nudge.Enrollment) st
 		say = joinParas(opening, "E2: they asked you to call back about now.")
 	case template == "e4-manager":
 		say = fmt.Sprintf("Manager: call %s's boss (A7 buying group), introduce yourself and ask who should own this; the rep can still save face (E4).", pl.in.Person.Name)
+	case strings.HasPrefix(template, "f2-"):
+		// The value check: words read aloud name the lines themselves
+		// (f2-review); an email's words (f2-measure) are not read aloud, so
+		// the call opens with D1 and the lines to measure follow.
+		if w := words(template); w != "" && !strings.HasPrefix(w, "Subject:") {
+			say = w
+		} else {
+			say = joinParas(opening, valueAgenda(pl.in.Values, pl.ploc))
+		}
 	case template != "d1-opening":
 		// E1's truth call, E4's go-around… A written message (a step on the
 		// prospect's preferred channel that turned out to be a call) is not
@@ -79,6 +89,29 @@ func (pl *planner) script(template string, t *nudge.Task, e nudge.Enrollment) st
 	default:
 		return joinParas(say, "If not reached, leave a short voicemail that brings something new (D4).")
 	}
+}
+
+// valueAgenda lists the value lines a value-check call measures (F2): each
+// line's baseline, the goal agreed and its date, and the latest figure.
+func valueAgenda(values []nudge.ValueProgress, loc *time.Location) string {
+	if len(values) == 0 {
+		return "F2: no value lines recorded yet: agree with them what the purchase should change, its baseline and the goal."
+	}
+	var b strings.Builder
+	b.WriteString("F2: measure with them where each goal agreed stands:")
+	for _, v := range values {
+		l := v.Line
+		unit := ""
+		if l.Unit != "" {
+			unit = " " + l.Unit
+		}
+		fmt.Fprintf(&b, "\n- %s: baseline %s%s, goal %s%s by %s", l.Name, nudge.FormatValue(l.Baseline), unit,
+			nudge.FormatValue(l.Goal), unit, l.GoalBy.In(loc).Format("2 Jan 2006"))
+		if len(v.Points) > 1 { // measured since the baseline
+			fmt.Fprintf(&b, ", latest %s%s (%s%% of the way)", nudge.FormatValue(v.Latest), unit, nudge.FormatValue(v.Progress))
+		}
+	}
+	return b.String()
 }
 
 func joinParas(a, b string) string {

@@ -37,6 +37,10 @@ type Input struct {
 	Policy Policy
 	// Scripts fills each task's script from its template (nil: no scripts).
 	Scripts Scripts
+	// Values are a customer's value lines against their goals at Now (F2),
+	// for the value-check scripts to name; the caller loads them only for a
+	// cadence of rule F2.
+	Values []nudge.ValueProgress
 }
 
 // Kind is what a decision asks the caller to do.
