@@ -281,6 +281,8 @@ type personView struct {
 	Interactions []*nudge.Interaction `json:"interactions"`
 	Commitments  []*nudge.Commitment  `json:"commitments"`
 	Deals        []*nudge.Deal        `json:"deals"`
+	CARR         nudge.CARR           `json:"carr"`            // G4, from the touches above
+	Quiet        *nudge.QuietNote     `json:"quiet,omitempty"` // E6: why they may not answer
 }
 
 func (a *App) contactShow() *cobra.Command {
@@ -317,6 +319,17 @@ func (a *App) contactShow() *cobra.Command {
 				return err
 			}
 			if v.Deals, err = db.FindDeals(ctx, nudge.DealFilter{PersonID: &p.ID}); err != nil {
+				return err
+			}
+			h := make([]nudge.Interaction, len(v.Interactions))
+			for i, x := range v.Interactions {
+				h[i] = *x
+			}
+			v.CARR = nudge.CARROf(h)
+			if v.Quiet, err = db.FindQuietNote(ctx, p.ID); nudge.ErrorCode(err) == nudge.ENOTFOUND {
+				err = nil
+			}
+			if err != nil {
 				return err
 			}
 			if asJSON {
@@ -362,6 +375,17 @@ func (a *App) printPerson(v personView) {
 	line("interests (A8)", p.Interests)
 	if p.DoNotContact {
 		line("DO NOT CONTACT", fmt.Sprintf("%s (G1)", p.DoNotContactReason))
+	}
+	line("CARR phase (G4)", v.CARR.Phase.Title()+": "+v.CARR.Why)
+	if q := v.Quiet; q != nil {
+		why := string(q.Reason)
+		if t, ok := q.Reason.Technique(); ok {
+			why = t.Label + " → " + t.Name
+		}
+		if q.Note != "" {
+			why += " (" + q.Note + ")"
+		}
+		line("quiet because (E6)", why)
 	}
 	if len(v.Interactions) > 0 {
 		fmt.Fprintln(w, "touches:")

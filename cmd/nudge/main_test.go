@@ -165,6 +165,10 @@ func TestLogAndCommitments(t *testing.T) {
 		if !p.DoNotContact {
 			t.Errorf("after asked-to-stop: do_not_contact = false")
 		}
+		// G4: a stop is resentment, and the person's page says so.
+		if out := c.ok("contact", "show", "jerry@nbc.com"); !strings.Contains(out, "CARR phase (G4):   Resentment") {
+			t.Errorf("contact show lacks the CARR phase:\n%s", out)
+		}
 	})
 }
 
