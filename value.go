@@ -90,6 +90,8 @@ func (l *ValueLine) Validate() error {
 		return FieldError("goal", "lower is better for %q, so the goal (%s) must be below the baseline (%s)", l.Name, FormatValue(l.Goal), FormatValue(l.Baseline))
 	case l.Direction == HigherIsBetter && l.Goal <= l.Baseline:
 		return FieldError("goal", "higher is better for %q, so the goal (%s) must be above the baseline (%s)", l.Name, FormatValue(l.Goal), FormatValue(l.Baseline))
+	case !finite(l.Goal - l.Baseline):
+		return FieldError("goal", "the goal (%s) is too far from the baseline (%s) to measure the way between them", FormatValue(l.Goal), FormatValue(l.Baseline))
 	}
 	l.BaselineAt, l.GoalBy = l.BaselineAt.UTC(), l.GoalBy.UTC()
 	return nil
@@ -127,6 +129,11 @@ func (m *Measurement) Validate(l *ValueLine, now time.Time) error {
 	switch {
 	case !finite(m.Value):
 		return FieldError("value", "the measurement must be a number")
+	case !finite(l.Progress(m.Value)):
+		// A goal a hair from the baseline and a measurement far off it:
+		// the share of the way overflows, and no report could show it.
+		return FieldError("value", "%s is too far from the baseline (%s) for the way to the goal (%s) to be measured",
+			FormatValue(m.Value), FormatValue(l.Baseline), FormatValue(l.Goal))
 	case m.At.IsZero():
 		return FieldError("at", "say when it was measured")
 	case m.At.Before(l.BaselineAt):

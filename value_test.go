@@ -89,6 +89,7 @@ func TestValueLineValidate(t *testing.T) {
 		{"higher is better, goal below", func(l *ValueLine) { l.Direction = HigherIsBetter }, "goal", "must be above the baseline (4200)"},
 		{"goal before the baseline", func(l *ValueLine) { l.GoalBy = date("2025-12-01") }, "by", "2025-12-01 must come after the baseline's 2026-01-15"},
 		{"no baseline date", func(l *ValueLine) { l.BaselineAt = time.Time{} }, "baseline_at", "when the baseline"},
+		{"goal beyond float range", func(l *ValueLine) { l.Baseline, l.Goal = 1.7e308, -1.7e308 }, "goal", "too far from the baseline"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -115,6 +116,17 @@ func TestValueLineValidate(t *testing.T) {
 	m.At = date("2026-06-01")
 	if err := m.Validate(&l, date("2026-05-01")); err == nil || !strings.Contains(err.Error(), "in the future") {
 		t.Errorf("measurement in the future: %v", err)
+	}
+	// A goal a hair from the baseline and a measurement far off it: the
+	// share of the way would be infinite, which no report (or JSON) shows.
+	hair := ValueLine{PersonID: 1, Name: "x", Direction: HigherIsBetter, Baseline: 0, BaselineAt: date("2026-01-15"),
+		Goal: 1e-300, GoalBy: date("2026-12-31")}
+	if err := hair.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	m = Measurement{Value: 1e10, At: date("2026-03-01")}
+	if e, ok := m.Validate(&hair, date("2026-05-01")).(*Error); !ok || e.Field != "value" || !strings.Contains(e.Message, "too far from the baseline") {
+		t.Errorf("infinite progress: %v", e)
 	}
 }
 

@@ -26,6 +26,11 @@ var apiWrites = []struct{ method, path string }{
 	{"POST", "/api/v1/tasks/{task}/snooze"},
 	{"POST", "/api/v1/tasks/{task}/skip"},
 	{"POST", "/api/v1/enrollments"},
+	{"PUT", "/api/v1/people/{pa}/quiet-reason"},
+	{"POST", "/api/v1/people/{pa}/value/lines"},
+	{"POST", "/api/v1/people/{pa}/value/measurements"},
+	{"POST", "/api/v1/clean"},
+	{"POST", "/api/v1/nearby/accept"},
 }
 
 // FuzzAPI sends arbitrary JSON bodies to every API route that takes one, as
@@ -54,6 +59,11 @@ func FuzzAPI(f *testing.F) {
 		`{"until":"14d"}`,
 		`{"reason":"on holiday"}`,
 		`{"person_id":{pa},"cadence":"drip"}`,
+		`{"reason":"too-busy","note":"quarter end"}`,
+		`{"name":"labour cost","unit":"USD/month","direction":"lower","baseline":4200,"goal":3000,"goal_by":"2027-06-30"}`,
+		`{"line":"labour cost","value":3400,"note":"two shifts merged"}`,
+		`{"action":"drip","people":[{pa}]}`,
+		`{"person_id":{pa},"appointment_id":1,"km":25}`,
 	}
 	for i, body := range valid {
 		f.Add(uint8(i), body)
@@ -78,6 +88,10 @@ func FuzzAPI(f *testing.F) {
 		`{"person_id":{pa},"cadence":"../breakup"}`, `{"person_id":{pa},"cadence":""}`,
 		strings.Repeat(`{"a":`, 10000) + `1` + strings.Repeat(`}`, 10000),
 		`{"name":"x"} {"name":"y"}`,
+		`{"name":"x","direction":"lower","baseline":0,"goal":1e-300,"goal_by":"2027-01-01"}`,
+		`{"line":"x","value":1e308,"at":"0001-01-01"}`,
+		`{"action":"drop","people":[0,-1,9223372036854775807]}`, `{"action":"burn","people":[{pa}]}`,
+		`{"person_id":{pa},"appointment_id":-1,"km":-5}`, `{"person_id":{pa},"appointment_id":1,"km":1e308}`,
 	}
 	for i, body := range hostile {
 		f.Add(uint8(i), body)

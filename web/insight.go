@@ -160,6 +160,10 @@ func (s *Server) nearbyAccept(w http.ResponseWriter, r *http.Request, c *call) e
 	if err != nil {
 		return err
 	}
+	// Someone else's meeting is a 404: the refusal below would name its host.
+	if err := c.appointment(ctx, apptID); err != nil {
+		return err
+	}
 	o := followup.NearbyOptions{}
 	if v := strings.TrimSpace(f.Get("km")); v != "" {
 		if o.Km, err = strconv.ParseFloat(v, 64); err != nil {

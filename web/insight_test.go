@@ -128,6 +128,11 @@ func TestTodayNearby(t *testing.T) {
 			// Accepting: another rep's prospect is not found; one too far is
 			// refused with the reason; the quiet one is planned.
 			f.check(post("repA", "/nearby/accept", form("person", "{irvb}", "appointment", "{visit}")), 404, nil, nil)
+			// Rep B's meeting is not found either: its refusal would name its host.
+			visitB := &nudge.Appointment{PersonID: f.people["pb"].ID, At: f.clock.Now().Add(24 * time.Hour), Kind: nudge.AppointmentVisit, Minutes: 30, Place: "Beta HQ"}
+			must(f.svc.AddAppointment(ctx, visitB))
+			f.ids["visitb"] = strconv.FormatInt(visitB.ID, 10)
+			f.check(post("repA", "/nearby/accept", form("person", "{irv}", "appointment", "{visitb}")), 404, nil, []string{"Bert Beta"})
 			f.check(post("repA", "/nearby/accept", form("person", "{la}", "appointment", "{visit}", "km", "25")), 422,
 				[]string{"not a quiet prospect of the rep within 25 km of the meeting with Anna Alpha"}, nil)
 			f.check(post("repA", "/nearby/accept", form("person", "x", "appointment", "{visit}")), 400, nil, nil)

@@ -318,6 +318,17 @@ func (s *Server) routes() {
 	s.api("GET /api/v1/cadences/{name}", s.apiCadence)
 	s.api("GET /api/v1/templates", s.apiTemplates)
 	s.api("GET /api/v1/templates/{name}", s.apiTemplate)
+	// Insight (api_insight.go): G4, E6, E7, F2, F3.
+	s.api("GET /api/v1/people/{id}/carr", s.apiCARR)
+	s.api("GET /api/v1/people/{id}/quiet-reason", s.apiQuietReason)
+	s.api("PUT /api/v1/people/{id}/quiet-reason", s.apiQuietReasonPut)
+	s.api("GET /api/v1/people/{id}/value", s.apiValue)
+	s.api("POST /api/v1/people/{id}/value/lines", s.apiValueLineAdd)
+	s.api("POST /api/v1/people/{id}/value/measurements", s.apiValueMeasure)
+	s.api("GET /api/v1/clean", s.apiClean)
+	s.api("POST /api/v1/clean", s.apiCleanApply)
+	s.api("GET /api/v1/nearby", s.apiNearby)
+	s.api("POST /api/v1/nearby/accept", s.apiNearbyAccept)
 	s.mux.Handle("/api/", s.apiNotFound())
 }
 

@@ -221,28 +221,15 @@ func (s *Server) clean(w http.ResponseWriter, r *http.Request, c *call) error {
 
 func (s *Server) cleanView(w http.ResponseWriter, r *http.Request, c *call) (*view, error) {
 	ctx := r.Context()
-	sc, err := c.scope(ctx)
+	q, err := s.cleanQueryOf(r, c)
 	if err != nil {
 		return nil, err
 	}
-	q := store.CleanQuery{Owners: sc.owners, Now: s.clock.Now()}
 	form := url.Values{}
 	if v := strings.TrimSpace(r.URL.Query().Get("limit")); v != "" {
-		if q.Limit, err = strconv.Atoi(v); err != nil || q.Limit < 1 {
-			return nil, malformed("limit", "%q is not a number of people", v)
-		}
 		form.Set("limit", v)
 	}
-	owner, err := queryID(r, "owner")
-	if err != nil {
-		return nil, err
-	}
-	if owner != 0 {
-		// Another team's rep shows nobody, as on the People page.
-		q.Owners = []int64{}
-		if sc.seesOwner(owner) {
-			q.Owners = []int64{owner}
-		}
+	if owner, _ := queryID(r, "owner"); owner != 0 {
 		form.Set("owner", itoa(owner))
 	}
 	d := &cleanData{Selected: map[int64]bool{}, Actions: []nudge.CleanAction{nudge.CleanDrip, nudge.CleanDrop}}
