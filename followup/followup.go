@@ -181,10 +181,18 @@ func (s *Service) settle(tx *store.Tx, w *world, snap *store.Snapshot, orig []nu
 			if err != nil {
 				return err
 			}
+			// G2 counts the other cadences' tasks as planned this round,
+			// and the open tasks outside any cadence: the F2 conversations
+			// proposed (value.go), a reply to answer.
 			var others []nudge.Task
 			for j, t := range desired {
 				if j != i {
 					others = append(others, *t)
+				}
+			}
+			for _, t := range snap.Tasks {
+				if t.EnrollmentID == 0 {
+					others = append(others, t)
 				}
 			}
 			d, err := method.Plan(method.Input{Now: w.now, Person: p, Rep: rep, RepCountry: rep.Country, Manager: manager,

@@ -149,6 +149,22 @@ func TestValueInventory(t *testing.T) {
 		if want := "goal met — labour cost at 2900 USD/month against a goal of 3000 by 30 Jun 2027 (108.3% of the way): remind them of the value, look for other areas to help"; met.Reason != want {
 			t.Errorf("reason %q\nwant   %q", met.Reason, want)
 		}
+		// G2: the proposal counts against the caps of Jerry's cadences. He
+		// asks to be called back on its day (E2): the call moves a day on.
+		var prospecting nudge.Task
+		for _, tk := range x.open(t, p.ID) {
+			if tk.Cadence == "3-2-4" {
+				prospecting = tk.Task
+			}
+		}
+		if err := x.svc.Snooze(x.ctx, prospecting.ID, mustTime(t, "2026-12-01T08:00:00-05:00")); err != nil {
+			t.Fatal(err)
+		}
+		for _, tk := range x.open(t, p.ID) {
+			if tk.Cadence == "3-2-4" && (!strings.HasPrefix(local(t, tk.Due, "America/New_York"), "2026-12-02T") || !strings.Contains(tk.Guard, "G2")) {
+				t.Errorf("the call back on the proposal's day: due %s (%s)", local(t, tk.Due, "America/New_York"), tk.Guard)
+			}
+		}
 		for _, s := range []string{"- labour cost: baseline 4200 USD/month (2 Nov 2026), goal 3000 by 30 Jun 2027, measured 2900 on 30 Nov 2026 — 108.3% of the way.",
 			"other parts of their organisation", "Open the call as always (D1):", "Jerry"} {
 			if !strings.Contains(met.Script, s) {
