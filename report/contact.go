@@ -13,9 +13,9 @@ const (
 const MaxAttempt = 8
 
 // ReachCount is what the store counts for H3: how many prospects of the
-// cohort were first reached on an attempt (0: not reached yet; MaxAttempt
-// stands for MaxAttempt or later) and have had a number of touches
-// (MaxAttempt stands for MaxAttempt or more).
+// cohort were first reached on an attempt (0: not reached yet) and have had
+// a number of touches. Either may pass MaxAttempt: NewContact counts those
+// in its last bucket.
 type ReachCount struct {
 	Attempt int
 	Touches int

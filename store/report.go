@@ -168,8 +168,16 @@ func (db *DB) Persistence(ctx context.Context, f report.Filter) (report.Persiste
 	w.add("s.last_touch_at >= " + w.arg(ms(f.From)-quiet))
 	w.add("s.last_touch_at < " + w.arg(min(ms(f.To), ms(f.Now)+1)-quiet))
 	w.add(droppable)
-	rows, err := db.r.QueryContext(ctx, `SELECT COALESCE(s.owner_id, 0), CASE WHEN s.touches >= 6 THEN 6 ELSE s.touches END,
-		COUNT(*), CAST(SUM(s.touches) AS BIGINT) FROM person_touches s`+w.String()+` GROUP BY 1, 2`, w.args...)
+	// Grouped by the raw touches, in the order of person_touches_drops for
+	// everybody's figures (migration 0013); the outer query caps them.
+	from := ` FROM person_touches s`
+	if f.Owners == nil {
+		from += db.d.indexedBy("person_touches_drops")
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT o, CASE WHEN t >= 6 THEN 6 ELSE t END, CAST(SUM(n) AS BIGINT), CAST(SUM(k) AS BIGINT)
+		FROM (SELECT COALESCE(s.owner_id, 0) AS o, s.touches AS t, COUNT(*) AS n, SUM(s.touches) AS k`+from+w.String()+`
+			GROUP BY s.owner_id, s.touches) g
+		GROUP BY 1, 2`, w.args...)
 	if err != nil {
 		return report.Persistence{}, fmt.Errorf("persistence report: %w", err)
 	}
@@ -268,10 +276,14 @@ func (db *DB) ContactByAttempt(ctx context.Context, f report.Filter) (report.Con
 	w := ownersWhere("s.owner_id", f.Owners)
 	w.add("s.first_touch_at >= " + w.arg(ms(f.From)))
 	w.add("s.first_touch_at < " + w.arg(ms(f.To)))
-	top := w.arg(report.MaxAttempt)
-	rows, err := db.r.QueryContext(ctx, `SELECT CASE WHEN s.contact_attempt >= `+top+` THEN `+top+` ELSE s.contact_attempt END,
-		CASE WHEN s.touches >= `+top+` THEN `+top+` ELSE s.touches END, COUNT(*)
-		FROM person_touches s`+w.String()+` GROUP BY 1, 2`, w.args...)
+	// Grouped by the raw values (report.NewContact caps them), in the order
+	// of person_touches_reach for everybody's figures (migration 0013).
+	from := ` FROM person_touches s`
+	if f.Owners == nil {
+		from += db.d.indexedBy("person_touches_reach")
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT s.contact_attempt, s.touches, COUNT(*)`+from+w.String()+`
+		GROUP BY s.contact_attempt, s.touches`, w.args...)
 	if err != nil {
 		return report.Contact{}, fmt.Errorf("contact report: %w", err)
 	}
