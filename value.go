@@ -2,6 +2,7 @@ package nudge
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"slices"
 	"strconv"
@@ -204,6 +205,26 @@ func AssessValue(l ValueLine, ms []Measurement, now time.Time) ValueProgress {
 		p.Status = ValueOnTrack
 	}
 	return p
+}
+
+// Describe is the line in the words of a script or a proposal: its
+// baseline, the goal agreed and its date, and the latest measurement —
+// "labour cost: baseline 4200 USD/month (2 Nov 2026), goal 3000 by 30 Jun
+// 2027, measured 2900 on 30 Nov 2026 — 108.3% of the way". Dates are in loc
+// (the customer's zone).
+func (p ValueProgress) Describe(loc *time.Location) string {
+	l := p.Line
+	unit := ""
+	if l.Unit != "" {
+		unit = " " + l.Unit
+	}
+	s := fmt.Sprintf("%s: baseline %s%s (%s), goal %s by %s", l.Name, FormatValue(l.Baseline), unit,
+		l.BaselineAt.In(loc).Format("2 Jan 2006"), FormatValue(l.Goal), l.GoalBy.In(loc).Format("2 Jan 2006"))
+	if len(p.Points) < 2 { // the baseline is the first point
+		return s + ", not measured since"
+	}
+	return s + fmt.Sprintf(", measured %s on %s — %s%% of the way", FormatValue(p.Latest), p.LatestAt.In(loc).Format("2 Jan 2006"),
+		FormatValue(p.Progress))
 }
 
 // Decided reports whether a status calls for a conversation: a missed goal

@@ -143,6 +143,7 @@ func (s *Service) settle(tx *store.Tx, w *world, snap *store.Snapshot, orig []nu
 			manager = m
 		}
 	}
+	lazyValues := sync.OnceValues(func() ([]nudge.ValueProgress, error) { return w.values(tx, p.ID) })
 	ens := slices.Clone(snap.Enrollments)
 	desired := map[int]*nudge.Task{} // index in ens → the task it should have
 	var checkAt *time.Time
@@ -177,9 +178,12 @@ func (s *Service) settle(tx *store.Tx, w *world, snap *store.Snapshot, orig []nu
 				ens[i], changed = e, true
 				continue
 			}
-			values, err := w.values(tx, p.ID, c)
-			if err != nil {
-				return err
+			var values []nudge.ValueProgress
+			if c.Rule == "F2" { // the value check names the lines (value.go)
+				var err error
+				if values, err = lazyValues(); err != nil {
+					return err
+				}
 			}
 			// G2 counts the other cadences' tasks as planned this round,
 			// and the open tasks outside any cadence: the F2 conversations

@@ -274,9 +274,7 @@ func valueWords(kind nudge.ValueStatus, lines []nudge.ValueProgress, loc *time.L
 		}
 		short = append(short, fmt.Sprintf("%s at %s%s against a goal of %s by %s (%s%% of the way)", l.Name,
 			nudge.FormatValue(p.Latest), unit, nudge.FormatValue(l.Goal), l.GoalBy.In(loc).Format("2 Jan 2006"), nudge.FormatValue(p.Progress)))
-		long = append(long, fmt.Sprintf("- %s: baseline %s%s (%s), goal %s by %s, measured %s on %s — %s%% of the way.", l.Name,
-			nudge.FormatValue(l.Baseline), unit, l.BaselineAt.In(loc).Format("2 Jan 2006"), nudge.FormatValue(l.Goal),
-			l.GoalBy.In(loc).Format("2 Jan 2006"), nudge.FormatValue(p.Latest), p.LatestAt.In(loc).Format("2 Jan 2006"), nudge.FormatValue(p.Progress)))
+		long = append(long, "- "+p.Describe(loc)+".")
 	}
 	if kind == nudge.ValueMissed {
 		reason = "goal missed — " + strings.Join(short, "; ") + ": a \"why not\" conversation, a chance to sell more"
@@ -411,13 +409,9 @@ func personName(p *nudge.Person) string {
 	return p.Email
 }
 
-// values loads a customer's value lines against their goals when cadence c
-// is of rule F2 (the value check names them in its scripts); other cadences
-// need none and cost no query.
-func (w *world) values(tx *store.Tx, personID int64, c *nudge.Cadence) ([]nudge.ValueProgress, error) {
-	if c.Rule != "F2" {
-		return nil, nil
-	}
+// values loads a customer's value lines against their goals, for the
+// scripts of the value check.
+func (w *world) values(tx *store.Tx, personID int64) ([]nudge.ValueProgress, error) {
 	lines, ms, err := tx.ValueLines(personID)
 	if err != nil {
 		return nil, err

@@ -119,8 +119,8 @@ func TestValueInventory(t *testing.T) {
 		// measurement.
 		check := valueCheckTask(t, x, p.ID)
 		for _, s := range []string{"Jerry, this is Sam Rep", "F2: measure with them where each goal agreed stands:\n" +
-			"- labour cost: baseline 4200 USD/month, goal 3000 USD/month by 30 Jun 2027, latest 3400 USD/month (66.7% of the way)\n" +
-			"- orders a day: baseline 40, goal 60 by 31 Dec 2026\n"} {
+			"- labour cost: baseline 4200 USD/month (2 Nov 2026), goal 3000 by 30 Jun 2027, measured 3400 on 27 Nov 2026 — 66.7% of the way\n" +
+			"- orders a day: baseline 40 (2 Nov 2026), goal 60 by 31 Dec 2026, not measured since\n"} {
 			if !strings.Contains(check.Script, s) {
 				t.Errorf("value-check script lacks %q:\n%s", s, check.Script)
 			}

@@ -97,21 +97,11 @@ func valueAgenda(values []nudge.ValueProgress, loc *time.Location) string {
 	if len(values) == 0 {
 		return "F2: no value lines recorded yet: agree with them what the purchase should change, its baseline and the goal."
 	}
-	var b strings.Builder
-	b.WriteString("F2: measure with them where each goal agreed stands:")
+	s := "F2: measure with them where each goal agreed stands:"
 	for _, v := range values {
-		l := v.Line
-		unit := ""
-		if l.Unit != "" {
-			unit = " " + l.Unit
-		}
-		fmt.Fprintf(&b, "\n- %s: baseline %s%s, goal %s%s by %s", l.Name, nudge.FormatValue(l.Baseline), unit,
-			nudge.FormatValue(l.Goal), unit, l.GoalBy.In(loc).Format("2 Jan 2006"))
-		if len(v.Points) > 1 { // measured since the baseline
-			fmt.Fprintf(&b, ", latest %s%s (%s%% of the way)", nudge.FormatValue(v.Latest), unit, nudge.FormatValue(v.Progress))
-		}
+		s += "\n- " + v.Describe(loc)
 	}
-	return b.String()
+	return s
 }
 
 func joinParas(a, b string) string {
