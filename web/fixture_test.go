@@ -66,7 +66,7 @@ func newServer(t testing.TB, b testdb.Backend) *fixture {
 func serverOn(t testing.TB, db *store.DB, clock *nudge.FixedClock) *fixture {
 	t.Helper()
 	svc := followup.New(db, clock, followup.Options{RepCompany: "A-Z Company"})
-	srv, err := New(db, svc, clock, Config{PasswordCost: cheap})
+	srv, err := New(db, svc, clock, Config{PasswordCost: cheap, Throttle: clock})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,7 +35,7 @@ import (
 // engine with cfg (and the tests' cheap password cost).
 func (f *fixture) reconfigure(cfg Config) *fixture {
 	f.t.Helper()
-	cfg.PasswordCost = cheap
+	cfg.PasswordCost, cfg.Throttle = cheap, f.clock
 	srv, err := New(f.db, f.svc, f.clock, cfg)
 	if err != nil {
 		f.t.Fatal(err)
@@ -177,6 +177,29 @@ func TestAPIRateLimit(t *testing.T) {
 		if w := me("repA"); w.Code != want {
 			t.Errorf("after an hour idle, call %d: %d, want %d", i+1, w.Code, want)
 		}
+	}
+}
+
+// TestAPIRateLimitRealTime: the limit counts real seconds even while the
+// server's clock stands still (NUDGE_NOW, as in a demo): a bucket refills.
+// On the domain clock it never did, and every request after the burst was
+// refused for good (TestPostgresRestart's instances ran into it).
+func TestAPIRateLimitRealTime(t *testing.T) {
+	f := newFixture(t, testdb.SQLite(t))
+	srv, err := New(f.db, f.svc, f.clock, Config{PasswordCost: cheap, APIRate: Rate{PerSecond: 50, Burst: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.srv, f.h = srv, srv.Handler()
+	if w := f.do(apiGet("repA", "/api/v1/me")); w.Code != http.StatusOK {
+		t.Fatalf("first call: %d", w.Code)
+	}
+	if w := f.do(apiGet("repA", "/api/v1/me")); w.Code != http.StatusTooManyRequests {
+		t.Fatalf("second call at once: %d, want 429", w.Code)
+	}
+	time.Sleep(25 * time.Millisecond) // more than 1/50 s, on a clock that did not move
+	if w := f.do(apiGet("repA", "/api/v1/me")); w.Code != http.StatusOK {
+		t.Errorf("after 25 ms of real time: %d, want 200", w.Code)
 	}
 }
 

@@ -65,6 +65,12 @@ type Config struct {
 	// zero means 5 in 15 minutes.
 	SigninAttempts int
 	SigninWindow   time.Duration
+	// Throttle is the clock of those two limits; nil is the machine's.
+	// They count requests per second of real time, not the instant the
+	// method is computed at: under NUDGE_NOW the server's clock stands
+	// still, and on it a bucket would never refill nor a failed sign-in
+	// be forgotten. Tests step it by hand.
+	Throttle nudge.Clock
 	// Metrics receives the server's instruments; nil makes its own.
 	Metrics *Metrics
 	// MetricsToken lets a scraper read /metrics on the app's own listener
@@ -143,9 +149,13 @@ func New(db *store.DB, svc *followup.Service, clock nudge.Clock, cfg Config) (*S
 	if err != nil {
 		return nil, fmt.Errorf("web: templates: %w", err)
 	}
+	throttle := cfg.Throttle
+	if throttle == nil {
+		throttle = nudge.SystemClock{}
+	}
 	s := &Server{db: db, svc: svc, clock: clock, cfg: cfg, log: log, views: v, mux: http.NewServeMux(),
-		csrf: http.NewCrossOriginProtection(), limiter: newLimiter(clock, cfg.SigninAttempts, cfg.SigninWindow),
-		apiLimit: newBuckets(clock, cfg.APIRate), uploads: newUploads(clock, 30*time.Minute),
+		csrf: http.NewCrossOriginProtection(), limiter: newLimiter(throttle, cfg.SigninAttempts, cfg.SigninWindow),
+		apiLimit: newBuckets(throttle, cfg.APIRate), uploads: newUploads(clock, 30*time.Minute),
 		metrics: cfg.Metrics, reqIDs: newRequestIDs()}
 	s.metrics.readQueues(s)
 	s.csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
