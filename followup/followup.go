@@ -143,6 +143,7 @@ func (s *Service) settle(tx *store.Tx, w *world, snap *store.Snapshot, orig []nu
 			manager = m
 		}
 	}
+	// A customer's value lines, read once and only if an F2 cadence plans.
 	lazyValues := sync.OnceValues(func() ([]nudge.ValueProgress, error) { return w.values(tx, p.ID) })
 	ens := slices.Clone(snap.Enrollments)
 	desired := map[int]*nudge.Task{} // index in ens → the task it should have
