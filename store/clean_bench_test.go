@@ -3,10 +3,8 @@ package store_test
 import (
 	"context"
 	"database/sql"
-	"os"
 	"slices"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -28,8 +26,8 @@ import (
 // asks), team-ms (a manager's ten reps), all-ms (the whole book, an admin's
 // page), and each over count-ms.
 func BenchmarkCleanList(b *testing.B) {
-	people := cleanBenchEnv(b, "NUDGE_BENCH_PEOPLE", 2_000)
-	reps := cleanBenchEnv(b, "NUDGE_BENCH_REPS", 100)
+	people := benchEnv(b, "NUDGE_BENCH_PEOPLE", 2_000)
+	reps := benchEnv(b, "NUDGE_BENCH_REPS", 100)
 	now := time.Date(2026, 11, 30, 14, 0, 0, 0, time.UTC)
 	for _, be := range testdb.Backends(b) {
 		b.Run(be.Name, func(b *testing.B) {
@@ -74,19 +72,6 @@ func BenchmarkCleanList(b *testing.B) {
 			}
 		})
 	}
-}
-
-func cleanBenchEnv(b *testing.B, name string, def int) int {
-	b.Helper()
-	s := os.Getenv(name)
-	if s == "" {
-		return def
-	}
-	n, err := strconv.Atoi(strings.ReplaceAll(s, "_", ""))
-	if err != nil || n <= 0 {
-		b.Fatalf("%s=%q: want a positive number", name, s)
-	}
-	return n
 }
 
 // cleanMedian runs f n times (after one warm-up run) and returns the median

@@ -344,38 +344,13 @@ func TestAPIInsightNearby(t *testing.T) {
 	for _, b := range testdb.Backends(t) {
 		t.Run(b.Name, func(t *testing.T) {
 			f := newFixture(t, b)
-			ctx := context.Background()
-			must := func(err error) {
-				t.Helper()
-				if err != nil {
-					t.Fatal(err)
-				}
-			}
-			newport := nudge.Location{City: "Newport Beach", Lat: 33.6189, Lon: -117.9298, HasCoords: true}
-			irvine := nudge.Location{City: "Irvine", Lat: 33.6846, Lon: -117.8265, HasCoords: true}
-			for _, k := range []string{"pa", "pb"} {
-				_, err := f.db.UpdatePerson(ctx, f.people[k].ID, nudge.PersonUpdate{Location: &newport})
-				must(err)
-			}
-			prospect := func(key, name, owner string, loc nudge.Location) {
-				p := &nudge.Person{Name: name, Email: key + "@prospect.example", OwnerID: f.users[owner].ID, Status: nudge.StatusProspect,
-					TimeZone: "America/Los_Angeles", Country: "US", Location: loc}
-				must(f.db.CreatePerson(ctx, p))
-				must(f.db.CreateInteraction(ctx, &nudge.Interaction{PersonID: p.ID, Channel: nudge.ChannelEmail, Outcome: nudge.OutcomeSent,
-					At: f.clock.Now().AddDate(0, 0, -30)}, nil))
-				f.people[key] = p
-				f.ids[key] = strconv.FormatInt(p.ID, 10)
-			}
-			prospect("irv", "Irvine Quiet", "repA", irvine)
-			prospect("irvb", "Irvine Of Rep B", "repB", irvine)
-			prospect("la", "Angeleno", "repA", nudge.Location{City: "Los Angeles", Lat: 34.0522, Lon: -118.2437, HasCoords: true})
-			visit := func(key, person string) {
-				a := &nudge.Appointment{PersonID: f.people[person].ID, At: f.clock.Now().Add(24 * time.Hour), Kind: nudge.AppointmentVisit, Minutes: 30, Place: "HQ of " + person}
-				must(f.svc.AddAppointment(ctx, a))
-				f.ids[key] = strconv.FormatInt(a.ID, 10)
-			}
-			visit("visit", "pa")
-			visit("visitb", "pb")
+			f.locate("pa", newportBeach)
+			f.locate("pb", newportBeach)
+			f.quietProspect("irv", "Irvine Quiet", "repA", irvine)
+			f.quietProspect("irvb", "Irvine Of Rep B", "repB", irvine)
+			f.quietProspect("la", "Angeleno", "repA", losAngeles)
+			f.visitTomorrow("visit", "pa", "HQ of pa")
+			f.visitTomorrow("visitb", "pb", "HQ of pb")
 
 			nearby := func(as, query string) (nearbyPage, []string) {
 				t.Helper()

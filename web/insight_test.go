@@ -92,31 +92,11 @@ func TestTodayNearby(t *testing.T) {
 	for _, b := range testdb.Backends(t) {
 		t.Run(b.Name, func(t *testing.T) {
 			f := newFixture(t, b)
-			ctx := context.Background()
-			must := func(err error) {
-				t.Helper()
-				if err != nil {
-					t.Fatal(err)
-				}
-			}
-			newport := nudge.Location{City: "Newport Beach", Lat: 33.6189, Lon: -117.9298, HasCoords: true}
-			_, err := f.db.UpdatePerson(ctx, f.people["pa"].ID, nudge.PersonUpdate{Location: &newport})
-			must(err)
-			prospect := func(key, name, owner string, loc nudge.Location) {
-				p := &nudge.Person{Name: name, Email: key + "@prospect.example", OwnerID: f.users[owner].ID, Status: nudge.StatusProspect,
-					TimeZone: "America/Los_Angeles", Country: "US", Location: loc}
-				must(f.db.CreatePerson(ctx, p))
-				must(f.db.CreateInteraction(ctx, &nudge.Interaction{PersonID: p.ID, Channel: nudge.ChannelEmail, Outcome: nudge.OutcomeSent,
-					At: f.clock.Now().AddDate(0, 0, -30)}, nil))
-				f.people[key] = p
-				f.ids[key] = strconv.FormatInt(p.ID, 10)
-			}
-			prospect("irv", "Irvine Quiet", "repA", nudge.Location{City: "Irvine", Lat: 33.6846, Lon: -117.8265, HasCoords: true})
-			prospect("irvb", "Irvine Of Rep B", "repB", nudge.Location{City: "Irvine", Lat: 33.6846, Lon: -117.8265, HasCoords: true})
-			prospect("la", "Angeleno", "repA", nudge.Location{City: "Los Angeles", Lat: 34.0522, Lon: -118.2437, HasCoords: true})
-			visit := &nudge.Appointment{PersonID: f.people["pa"].ID, At: f.clock.Now().Add(24 * time.Hour), Kind: nudge.AppointmentVisit, Minutes: 30, Place: "Acme HQ"}
-			must(f.svc.AddAppointment(ctx, visit))
-			f.ids["visit"] = strconv.FormatInt(visit.ID, 10)
+			f.locate("pa", newportBeach)
+			f.quietProspect("irv", "Irvine Quiet", "repA", irvine)
+			f.quietProspect("irvb", "Irvine Of Rep B", "repB", irvine)
+			f.quietProspect("la", "Angeleno", "repA", losAngeles)
+			f.visitTomorrow("visit", "pa", "Acme HQ")
 
 			f.check(get("repA", "/today"), 200, []string{"In the area (E7)", "visit to <a href=\"/people/{pa}\">Anna Alpha</a> at Acme HQ",
 				"Irvine Quiet</a>, Irvine: 12.0 km, never answered", `action="/nearby/accept"`, `name="appointment" value="{visit}"`},
@@ -129,9 +109,7 @@ func TestTodayNearby(t *testing.T) {
 			// refused with the reason; the quiet one is planned.
 			f.check(post("repA", "/nearby/accept", form("person", "{irvb}", "appointment", "{visit}")), 404, nil, nil)
 			// Rep B's meeting is not found either: its refusal would name its host.
-			visitB := &nudge.Appointment{PersonID: f.people["pb"].ID, At: f.clock.Now().Add(24 * time.Hour), Kind: nudge.AppointmentVisit, Minutes: 30, Place: "Beta HQ"}
-			must(f.svc.AddAppointment(ctx, visitB))
-			f.ids["visitb"] = strconv.FormatInt(visitB.ID, 10)
+			f.visitTomorrow("visitb", "pb", "Beta HQ")
 			f.check(post("repA", "/nearby/accept", form("person", "{irv}", "appointment", "{visitb}")), 404, nil, []string{"Bert Beta"})
 			f.check(post("repA", "/nearby/accept", form("person", "{la}", "appointment", "{visit}", "km", "25")), 422,
 				[]string{"not a quiet prospect of the rep within 25 km of the meeting with Anna Alpha"}, nil)
@@ -148,4 +126,50 @@ func TestTodayNearby(t *testing.T) {
 			f.check(get("repA", "/people/{irv}"), 200, []string{"in-the-area", "E7"}, nil)
 		})
 	}
+}
+
+// E7's places: the fixture's hosts meet in Newport Beach; Irvine is 12.0 km
+// from there, Los Angeles 56.2.
+var (
+	newportBeach = nudge.Location{City: "Newport Beach", Lat: 33.6189, Lon: -117.9298, HasCoords: true}
+	irvine       = nudge.Location{City: "Irvine", Lat: 33.6846, Lon: -117.8265, HasCoords: true}
+	losAngeles   = nudge.Location{City: "Los Angeles", Lat: 34.0522, Lon: -118.2437, HasCoords: true}
+)
+
+// locate moves a fixture person to loc.
+func (f *fixture) locate(key string, loc nudge.Location) {
+	f.t.Helper()
+	if _, err := f.db.UpdatePerson(context.Background(), f.people[key].ID, nudge.PersonUpdate{Location: &loc}); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// quietProspect adds a prospect of owner at loc, emailed 30 days ago and
+// silent since (E7's candidates), as f.people[key] and {key}.
+func (f *fixture) quietProspect(key, name, owner string, loc nudge.Location) {
+	f.t.Helper()
+	ctx := context.Background()
+	p := &nudge.Person{Name: name, Email: key + "@prospect.example", OwnerID: f.users[owner].ID, Status: nudge.StatusProspect,
+		TimeZone: "America/Los_Angeles", Country: "US", Location: loc}
+	if err := f.db.CreatePerson(ctx, p); err != nil {
+		f.t.Fatal(err)
+	}
+	if err := f.db.CreateInteraction(ctx, &nudge.Interaction{PersonID: p.ID, Channel: nudge.ChannelEmail, Outcome: nudge.OutcomeSent,
+		At: f.clock.Now().AddDate(0, 0, -30)}, nil); err != nil {
+		f.t.Fatal(err)
+	}
+	f.people[key] = p
+	f.ids[key] = strconv.FormatInt(p.ID, 10)
+}
+
+// visitTomorrow adds a 30-minute visit to the person at place, a day from
+// now, as {key}.
+func (f *fixture) visitTomorrow(key, person, place string) {
+	f.t.Helper()
+	a := &nudge.Appointment{PersonID: f.people[person].ID, At: f.clock.Now().Add(24 * time.Hour), Kind: nudge.AppointmentVisit,
+		Minutes: 30, Place: place}
+	if err := f.svc.AddAppointment(context.Background(), a); err != nil {
+		f.t.Fatal(err)
+	}
+	f.ids[key] = strconv.FormatInt(a.ID, 10)
 }
