@@ -337,15 +337,11 @@ func (s *Server) apiNearby(w http.ResponseWriter, r *http.Request, c *call) erro
 	if d.KmError != "" {
 		return malformed("km", "%s", d.KmError)
 	}
-	km, err := strconv.ParseFloat(d.KmText, 64) // checked by todayNearby
-	if err != nil {
-		return malformed("km", "%q is not a distance in km", d.KmText)
-	}
 	visits := d.Visits
 	if visits == nil {
 		visits = []followup.Visit{}
 	}
-	writeJSON(w, http.StatusOK, nearbyPage{Km: km, Zone: d.Zone, Visits: visits})
+	writeJSON(w, http.StatusOK, nearbyPage{Km: d.Km, Zone: d.Zone, Visits: visits})
 	return nil
 }
 

@@ -107,7 +107,8 @@ const nearbyDays = 7
 // nearbyData is Today's "In the area (E7)" section.
 type nearbyData struct {
 	Visits  []followup.Visit
-	KmText  string // the distance as typed, to keep it in the form
+	Km      float64 // the distance the visits were found within
+	KmText  string  // the distance as typed, to keep it in the form
 	KmError string
 	Zone    string
 }
@@ -116,7 +117,7 @@ type nearbyData struct {
 // a place from today on, within the km of the query (default 25).
 func (s *Server) todayNearby(ctx context.Context, c *call, q url.Values) (*nearbyData, error) {
 	loc := userZone(c.user)
-	d := &nearbyData{Zone: loc.String(), KmText: strconv.Itoa(followup.DefaultNearbyKm)}
+	d := &nearbyData{Zone: loc.String(), Km: followup.DefaultNearbyKm, KmText: strconv.Itoa(followup.DefaultNearbyKm)}
 	o := followup.NearbyOptions{RepID: &c.user.ID}
 	if v := strings.TrimSpace(q.Get("km")); v != "" {
 		d.KmText = v
@@ -125,7 +126,7 @@ func (s *Server) todayNearby(ctx context.Context, c *call, q url.Values) (*nearb
 			d.KmError = fmt.Sprintf("%q is not a distance in km (more than 0, at most 500)", v)
 			return d, nil
 		}
-		o.Km = km
+		o.Km, d.Km = km, km
 	}
 	now := s.clock.Now().In(loc)
 	o.From = calendar.AtMinuteOfDay(now, loc, 0)
