@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nudgecrm/nudge"
 )
@@ -100,6 +101,20 @@ func parseGoroutines() int {
 	return n
 }
 
+// helpersStarted waits (up to a few seconds) for want helpers to be running
+// and returns how many are. A goroutine started by WaitGroup.Go shows only
+// WaitGroup.Go's wrapper until the scheduler first runs it, so a single count
+// taken as the first row arrives can miss a worker that has not yet started;
+// the helpers cannot exit meanwhile, as the reader is held by the bounded
+// channels while this goroutine is inside the loop.
+func helpersStarted(want int) int {
+	n := parseGoroutines()
+	for deadline := time.Now().Add(5 * time.Second); n != want && time.Now().Before(deadline); n = parseGoroutines() {
+		time.Sleep(time.Millisecond)
+	}
+	return n
+}
+
 // Stopping the iteration early (break) stops the reading and parsing
 // goroutines before All's iterator returns: none is left behind.
 func TestParallelStopsEarly(t *testing.T) {
@@ -112,7 +127,7 @@ func TestParallelStopsEarly(t *testing.T) {
 		n, running := 0, 0
 		for range r.All() {
 			if n == 0 {
-				running = parseGoroutines()
+				running = helpersStarted(1 + r.csv.workers)
 			}
 			if n++; n == stopAfter {
 				break
