@@ -46,7 +46,7 @@ func (db *DB) CreateFirstUser(ctx context.Context, u *nudge.User) error {
 		return err
 	}
 	now := db.now()
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.inTx(ctx, func(tx *wtx) error {
 		if db.d.name == postgresName {
 			// Serialise concurrent set-ups; SQLite's single writer already does.
 			if _, err := tx.ExecContext(ctx, `LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE`); err != nil {
@@ -95,7 +95,7 @@ func (db *DB) CreateSession(ctx context.Context, userID int64, ttl time.Duration
 	}
 	now := db.now()
 	s := &Session{UserID: userID, CSRF: csrf, CreatedAt: now, ExpiresAt: now.Add(ttl)}
-	err = db.inTx(ctx, func(tx *sql.Tx) error {
+	err = db.inTx(ctx, func(tx *wtx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at <= $1`, ms(now)); err != nil {
 			return fmt.Errorf("sweep sessions: %w", err)
 		}

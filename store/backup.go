@@ -476,29 +476,6 @@ func Restore(ctx context.Context, dsn string, clock nudge.Clock, r io.Reader, op
 	return db.restore(ctx, r, opts)
 }
 
-// openUnmigrated opens a database as Open does, without touching its schema:
-// Restore decides which migrations run, inside its own transaction.
-func openUnmigrated(dsn string, clock nudge.Clock) (*DB, error) {
-	if clock == nil {
-		return nil, errors.New("store: open: no clock")
-	}
-	db := &DB{clock: clock}
-	if isPostgresDSN(dsn) {
-		p, err := openPostgres(dsn)
-		if err != nil {
-			return nil, fmt.Errorf("store: open postgres: %w", err)
-		}
-		db.d, db.w, db.r = postgresDialect, p, p
-		return db, nil
-	}
-	w, r, err := openSQLite(dsn)
-	if err != nil {
-		return nil, fmt.Errorf("store: open sqlite %s: %w", dsn, err)
-	}
-	db.d, db.w, db.r = sqliteDialect, w, &stmtCache{db: r}
-	return db, nil
-}
-
 func (db *DB) restore(ctx context.Context, r io.Reader, opts RestoreOptions) (*BackupReport, error) {
 	latest, err := db.d.latestVersion()
 	if err != nil {

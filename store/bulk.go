@@ -460,18 +460,15 @@ func (db *DB) bulkBatch(ctx context.Context, batch []*BulkPerson, now time.Time)
 	return n, b.end(err)
 }
 
-// InsertTasks stores tasks in one transaction with one prepared single-row
-// INSERT each — the statement SaveTask runs. It is the write floor of the
+// InsertTasks stores tasks in one transaction with one single-row INSERT
+// each, prepared once as every write transaction's statements are (wtx) —
+// the statement SaveTask runs. It is the write floor of the
 // engine's per-task work, which the benchmarks compare the engine with; it
 // validates nothing and sets each task's ID.
 func (db *DB) InsertTasks(ctx context.Context, tasks []nudge.Task) error {
-	return db.inTx(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO tasks (`+strings.Join(bulkTasks.cols, ", ")+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) RETURNING id`)
-		if err != nil {
-			return fmt.Errorf("prepare insert task: %w", err)
-		}
-		defer stmt.Close()
+	return db.inTx(ctx, func(tx *wtx) error {
+		q := `INSERT INTO tasks (` + strings.Join(bulkTasks.cols, ", ") + `)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) RETURNING id`
 		vals := make([]any, len(bulkTasks.cols))
 		for i := range tasks {
 			k := &tasks[i]
@@ -479,7 +476,7 @@ func (db *DB) InsertTasks(ctx context.Context, tasks []nudge.Task) error {
 				k.CreatedAt = db.now()
 			}
 			taskRow(k, "", vals)
-			if err := stmt.QueryRowContext(ctx, vals...).Scan(&k.ID); err != nil {
+			if err := tx.QueryRowContext(ctx, q, vals...).Scan(&k.ID); err != nil {
 				return fmt.Errorf("insert task: %w", err)
 			}
 		}

@@ -386,7 +386,7 @@ func (db *DB) WithPeople(ctx context.Context, ids []int64, f func(tx *Tx, s *Sna
 	ids = slices.Clone(ids)
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.inTx(ctx, func(tx *wtx) error {
 		t := &Tx{ctx: ctx, tx: tx, db: db, now: db.now()}
 		for _, id := range ids {
 			s, err := t.snapshot(id, db.d.forUpdate)

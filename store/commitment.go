@@ -30,7 +30,7 @@ func (db *DB) CreateCommitment(ctx context.Context, c *nudge.Commitment) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.inTx(ctx, func(tx *wtx) error {
 		if err := personExists(ctx, tx, c.PersonID); err != nil {
 			return err
 		}
@@ -39,7 +39,7 @@ func (db *DB) CreateCommitment(ctx context.Context, c *nudge.Commitment) error {
 }
 
 // insertCommitment stores a validated commitment.
-func insertCommitment(ctx context.Context, tx *sql.Tx, c *nudge.Commitment, now time.Time) error {
+func insertCommitment(ctx context.Context, tx *wtx, c *nudge.Commitment, now time.Time) error {
 	c.Due = truncMS(c.Due)
 	if c.ClosedAt != nil {
 		t := truncMS(*c.ClosedAt)

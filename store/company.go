@@ -83,7 +83,7 @@ func (db *DB) FindOrCreateCompany(ctx context.Context, name string) (*nudge.Comp
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.inTx(ctx, func(tx *wtx) error {
 		found, err := scanCompany(tx.QueryRowContext(ctx, `SELECT `+companyColumns+` FROM companies c
 			WHERE lower(c.name) = lower($1) ORDER BY c.id LIMIT 1`, c.Name))
 		if err == nil {
@@ -106,10 +106,10 @@ func (db *DB) CreateCompany(ctx context.Context, c *nudge.Company) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
-	return db.inTx(ctx, func(tx *sql.Tx) error { return insertCompany(ctx, tx, c, db.now()) })
+	return db.inTx(ctx, func(tx *wtx) error { return insertCompany(ctx, tx, c, db.now()) })
 }
 
-func insertCompany(ctx context.Context, tx *sql.Tx, c *nudge.Company, now time.Time) error {
+func insertCompany(ctx context.Context, tx *wtx, c *nudge.Company, now time.Time) error {
 	t := ms(now)
 	err := tx.QueryRowContext(ctx, `INSERT INTO companies (name, domain, country, city, owner_id, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id`,
@@ -127,7 +127,7 @@ func insertCompany(ctx context.Context, tx *sql.Tx, c *nudge.Company, now time.T
 // UpdateCompany applies u and returns the stored company. ENOTFOUND, EINVALID.
 func (db *DB) UpdateCompany(ctx context.Context, id int64, u nudge.CompanyUpdate) (*nudge.Company, error) {
 	var c *nudge.Company
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.inTx(ctx, func(tx *wtx) error {
 		var err error
 		if c, err = findCompanyByID(ctx, tx, id, db.d.forUpdate); err != nil {
 			return err

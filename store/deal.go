@@ -48,7 +48,7 @@ func (db *DB) CreateDeal(ctx context.Context, d *nudge.Deal) error {
 	if closed(d.Stage) {
 		closedAt = &now
 	}
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.inTx(ctx, func(tx *wtx) error {
 		if err := personExists(ctx, tx, d.PersonID); err != nil {
 			return err
 		}
@@ -126,7 +126,7 @@ func (db *DB) UpdateDeal(ctx context.Context, d *nudge.Deal) error {
 		return fmt.Errorf("deal prep: %w", err)
 	}
 	now := db.now()
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.inTx(ctx, func(tx *wtx) error {
 		old, err := scanDeal(tx.QueryRowContext(ctx, `SELECT `+dealColumns+` FROM deals d WHERE d.id = $1`+db.d.forUpdate, d.ID))
 		if err != nil {
 			return notFound(err, "no deal with id %d", d.ID)

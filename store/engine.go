@@ -34,7 +34,7 @@ type Snapshot struct {
 // function given to WithPerson or SettleDue.
 type Tx struct {
 	ctx context.Context
-	tx  *sql.Tx
+	tx  *wtx
 	db  *DB
 	now time.Time
 }
@@ -45,7 +45,7 @@ func (t *Tx) Now() time.Time { return t.now }
 // WithPerson locks one person, loads their snapshot and runs f; f's writes
 // commit together when it returns nil. ENOTFOUND if there is no such person.
 func (db *DB) WithPerson(ctx context.Context, personID int64, f func(tx *Tx, s *Snapshot) error) error {
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.inTx(ctx, func(tx *wtx) error {
 		t := &Tx{ctx: ctx, tx: tx, db: db, now: db.now()}
 		s, err := t.snapshot(personID, db.d.forUpdate)
 		if err != nil {
@@ -61,7 +61,7 @@ func (db *DB) WithPerson(ctx context.Context, personID int64, f func(tx *Tx, s *
 // Concurrent callers on PostgreSQL take disjoint batches.
 func (db *DB) SettleDue(ctx context.Context, now time.Time, limit int, f func(tx *Tx, s *Snapshot) error) (int, error) {
 	n := 0
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.inTx(ctx, func(tx *wtx) error {
 		t := &Tx{ctx: ctx, tx: tx, db: db, now: db.now()}
 		rows, err := tx.QueryContext(ctx, `SELECT id FROM people WHERE check_at IS NOT NULL AND check_at <= $1
 			ORDER BY check_at LIMIT $2`+db.d.skipLocked, ms(now), limit)

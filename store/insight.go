@@ -104,7 +104,7 @@ func (db *DB) SetCARRPhases(ctx context.Context, phases map[int64]nudge.CARRPhas
 	for id, ph := range phases {
 		byPhase[ph] = append(byPhase[ph], id)
 	}
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.inTx(ctx, func(tx *wtx) error {
 		for ph, ids := range byPhase {
 			ps := make([]string, len(ids))
 			for i := range ids {

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
@@ -41,7 +40,7 @@ func (db *DB) CreateInteraction(ctx context.Context, i *nudge.Interaction, commi
 		}
 	}
 	now := db.now()
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.inTx(ctx, func(tx *wtx) error {
 		if err := personExists(ctx, tx, i.PersonID); err != nil {
 			return err
 		}
@@ -53,7 +52,7 @@ func (db *DB) CreateInteraction(ctx context.Context, i *nudge.Interaction, commi
 // G1 when its outcome is a hard stop, and asks the engine to look at the
 // person again (check_at): a reply restarts the clock (B1), a stop ends
 // every cadence (G1).
-func insertInteraction(ctx context.Context, tx *sql.Tx, i *nudge.Interaction, commitments []*nudge.Commitment, now time.Time) error {
+func insertInteraction(ctx context.Context, tx *wtx, i *nudge.Interaction, commitments []*nudge.Commitment, now time.Time) error {
 	err := tx.QueryRowContext(ctx, `INSERT INTO interactions (person_id, user_id, channel, direction, outcome, at,
 		subject, what, insights, next_steps, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,

@@ -156,7 +156,7 @@ func (db *DB) ClaimMessages(ctx context.Context, c Claim) ([]Message, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = db.inTx(ctx, func(tx *sql.Tx) error {
+	err = db.inTx(ctx, func(tx *wtx) error {
 		var next int64
 		if err := tx.QueryRowContext(ctx, `SELECT next_send_at FROM mailboxes WHERE id = $1`+db.d.forUpdate, c.MailboxID).Scan(&next); err != nil {
 			return notFound(err, "no mailbox with id %d", c.MailboxID)

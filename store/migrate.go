@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -65,7 +64,7 @@ func (db *DB) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	lock := func(tx *sql.Tx) error {
+	lock := func(tx *wtx) error {
 		if db.d.migrationLock == "" {
 			return nil
 		}
@@ -73,7 +72,7 @@ func (db *DB) migrate(ctx context.Context) error {
 		return err
 	}
 	var newest int
-	err = db.inTx(ctx, func(tx *sql.Tx) error {
+	err = db.inTx(ctx, func(tx *wtx) error {
 		if err := lock(tx); err != nil {
 			return err
 		}
@@ -96,7 +95,7 @@ func (db *DB) migrate(ctx context.Context) error {
 		if m.version <= newest {
 			continue
 		}
-		err := db.inTx(ctx, func(tx *sql.Tx) error {
+		err := db.inTx(ctx, func(tx *wtx) error {
 			if err := lock(tx); err != nil {
 				return err
 			}

@@ -158,7 +158,7 @@ func (db *DB) CreatePerson(ctx context.Context, p *nudge.Person) error {
 		return err
 	}
 	now := db.now()
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.inTx(ctx, func(tx *wtx) error {
 		if err := checkTombstone(ctx, tx, p.Email, p.Phone); err != nil {
 			return err
 		}
@@ -202,7 +202,7 @@ func personWriteError(err error, email string) error {
 // ECONFLICT, and EFORGOTTEN if the new email or phone was forgotten.
 func (db *DB) UpdatePerson(ctx context.Context, id int64, u nudge.PersonUpdate) (*nudge.Person, error) {
 	var p *nudge.Person
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.inTx(ctx, func(tx *wtx) error {
 		var err error
 		if p, err = findPersonByID(ctx, tx, id, db.d.forUpdate); err != nil {
 			return err
@@ -253,7 +253,7 @@ func (db *DB) DeletePerson(ctx context.Context, id int64) error {
 // again keeps the first time and reason. ENOTFOUND.
 func (db *DB) SetDoNotContact(ctx context.Context, id int64, on bool, reason string) error {
 	now := db.now()
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.inTx(ctx, func(tx *wtx) error {
 		var res sql.Result
 		var err error
 		if on {
@@ -287,7 +287,7 @@ func (db *DB) SetDoNotContact(ctx context.Context, id int64, on bool, reason str
 // commitments and deals are deleted, and a tombstone of hashed identifiers
 // is left so they are never re-imported or created again. ENOTFOUND.
 func (db *DB) ForgetPerson(ctx context.Context, id int64) error {
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.inTx(ctx, func(tx *wtx) error {
 		var email, phone string
 		err := tx.QueryRowContext(ctx, `SELECT email, phone FROM people WHERE id = $1`+db.d.forUpdate, id).Scan(&email, &phone)
 		if err != nil {

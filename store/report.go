@@ -98,7 +98,7 @@ func (d dialect) refreshTouchesOf(ctx context.Context, q querier, ids []int64) e
 // 0008 runs the same statements (TestReportSummaryRebuild holds them equal).
 func (db *DB) RebuildReports(ctx context.Context) (int, error) {
 	var n int
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.inTx(ctx, func(tx *wtx) error {
 		// task_answers before reply_days: deleting an answer recomputes its day.
 		for _, q := range []string{`DELETE FROM person_touches`, `DELETE FROM won_deals`, `DELETE FROM task_answers`,
 			`DELETE FROM reply_days`, wonDealsFill} {
@@ -341,7 +341,7 @@ WHERE a.answered_at IS NOT NULL`
 // task); for an inbound interaction, the task it answers — the person's
 // latest done task, unless its own outcome did or a touch came between them
 // (the earliest answer is kept).
-func reportInteraction(ctx context.Context, tx *sql.Tx, i *nudge.Interaction) error {
+func reportInteraction(ctx context.Context, tx *wtx, i *nudge.Interaction) error {
 	if _, err := tx.ExecContext(ctx, touchesSQL(` WHERE i.person_id = $1`), i.PersonID); err != nil {
 		return fmt.Errorf("report summary of person %d: %w", i.PersonID, err)
 	}

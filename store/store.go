@@ -17,8 +17,9 @@ import (
 // DB is an open nudge database. It implements the root package's services.
 type DB struct {
 	d     dialect
-	w     *sql.DB // writes and read-then-write transactions
-	r     reader  // plain reads; the same pool as w on PostgreSQL
+	w     *sql.DB     // writes and read-then-write transactions
+	r     reader      // plain reads; the same pool as w on PostgreSQL
+	ws    *writeStmts // SQLite: w's prepared statements for write transactions; nil on PostgreSQL
 	clock nudge.Clock
 	owner claimOwner // this handle's identity in claims of shared work (claim.go)
 }
@@ -37,6 +38,20 @@ var (
 // anything else is the path of a SQLite file, created with its directory if
 // missing. clock stamps created_at and updated_at.
 func Open(ctx context.Context, dsn string, clock nudge.Clock) (*DB, error) {
+	db, err := openUnmigrated(dsn, clock)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: migrate %s database: %w", db.d.name, err)
+	}
+	return db, nil
+}
+
+// openUnmigrated opens a database as Open does, without touching its schema:
+// Restore decides which migrations run, inside its own transaction.
+func openUnmigrated(dsn string, clock nudge.Clock) (*DB, error) {
 	if clock == nil {
 		return nil, errors.New("store: open: no clock")
 	}
@@ -47,23 +62,19 @@ func Open(ctx context.Context, dsn string, clock nudge.Clock) (*DB, error) {
 			return nil, fmt.Errorf("store: open postgres: %w", err)
 		}
 		db.d, db.w, db.r = postgresDialect, p, p
-	} else {
-		w, r, err := openSQLite(dsn)
-		if err != nil {
-			return nil, fmt.Errorf("store: open sqlite %s: %w", dsn, err)
-		}
-		db.d, db.w, db.r = sqliteDialect, w, &stmtCache{db: r}
+		return db, nil
 	}
-	if err := db.migrate(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("store: migrate %s database: %w", db.d.name, err)
+	w, r, err := openSQLite(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store: open sqlite %s: %w", dsn, err)
 	}
+	db.d, db.w, db.r, db.ws = sqliteDialect, w, &stmtCache{db: r}, newWriteStmts(w)
 	return db, nil
 }
 
 // Close closes the database.
 func (db *DB) Close() error {
-	err := errors.Join(db.closeClaimOwner(), db.w.Close())
+	err := errors.Join(db.closeClaimOwner(), db.ws.close(), db.w.Close())
 	if db.r != reader(db.w) {
 		err = errors.Join(err, db.r.Close())
 	}
@@ -77,12 +88,16 @@ func (db *DB) Dialect() string { return db.d.name }
 func (db *DB) now() time.Time { return db.clock.Now().UTC().Truncate(time.Millisecond) }
 
 // inTx runs f in a write transaction, committing if f returns nil.
-func (db *DB) inTx(ctx context.Context, f func(tx *sql.Tx) error) error {
+func (db *DB) inTx(ctx context.Context, f func(tx *wtx) error) error {
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	if err := f(tx); err != nil {
+	// Statements first seen in this transaction are prepared once it has
+	// ended, when the writer's connection is free again (writeStmts).
+	defer db.ws.prepareWanted(ctx)
+	wt := &wtx{Tx: tx, ws: db.ws}
+	if err := f(wt); err != nil {
 		tx.Rollback()
 		return err
 	}
