@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nudgecrm/nudge"
@@ -80,12 +82,18 @@ func (db *DB) SettleDue(ctx context.Context, now time.Time, limit int, f func(tx
 		if err := rows.Close(); err != nil {
 			return err
 		}
-		for _, id := range ids {
-			s, err := t.snapshot(id, "")
-			if err != nil {
-				return err
+		if len(ids) == 0 {
+			return nil
+		}
+		snaps, err := t.snapshots(ids, "")
+		if err != nil {
+			return err
+		}
+		for i, id := range ids {
+			if snaps[i] == nil {
+				return nudge.Errorf(nudge.ENOTFOUND, "no person with id %d", id) // claimed above: cannot happen
 			}
-			if err := f(t, s); err != nil {
+			if err := f(t, snaps[i]); err != nil {
 				return fmt.Errorf("person %d: %w", id, err)
 			}
 		}
@@ -105,41 +113,99 @@ func markForCheck(ctx context.Context, q querier, personID int64, now time.Time)
 }
 
 func (t *Tx) snapshot(id int64, lock string) (*Snapshot, error) {
-	ctx, q := t.ctx, t.tx
-	p, err := findPersonByID(ctx, q, id, lock)
+	ss, err := t.snapshots([]int64{id}, lock)
 	if err != nil {
 		return nil, err
 	}
-	s := &Snapshot{Person: *p}
-	rows, err := q.QueryContext(ctx, `SELECT `+interactionColumns+` FROM interactions i WHERE i.person_id = $1 ORDER BY i.at, i.id`, id)
+	if ss[0] == nil {
+		return nil, nudge.Errorf(nudge.ENOTFOUND, "no person with id %d", id)
+	}
+	return ss[0], nil
+}
+
+// snapshots loads the snapshots of ids, in their order (nil for an id with
+// no person), with five queries however many there are: SettleDue settles
+// a batch of people in one transaction, and on PostgreSQL every query is a
+// round trip. lock is appended to the query of the people rows.
+func (t *Tx) snapshots(ids []int64, lock string) ([]*Snapshot, error) {
+	in, args := idList(ids)
+	byID := make(map[int64]*Snapshot, len(ids))
+	if err := each(t, `SELECT `+personColumns+` FROM people p WHERE p.id IN (`+in+`)`+lock,
+		args, scanPerson, func(p *nudge.Person) { byID[p.ID] = &Snapshot{Person: *p} }); err != nil {
+		return nil, fmt.Errorf("people %v: %w", ids, err)
+	}
+	if err := each(t, `SELECT `+interactionColumns+` FROM interactions i WHERE i.person_id IN (`+in+`) ORDER BY i.person_id, i.at, i.id`,
+		args, scanInteraction, func(v *nudge.Interaction) {
+			if s := byID[v.PersonID]; s != nil {
+				s.History = append(s.History, *v)
+			}
+		}); err != nil {
+		return nil, fmt.Errorf("history of people %v: %w", ids, err)
+	}
+	if err := each(t, `SELECT `+appointmentColumns+` FROM appointments a WHERE a.person_id IN (`+in+`) ORDER BY a.person_id, a.at, a.id`,
+		args, scanAppointment, func(v *nudge.Appointment) {
+			if s := byID[v.PersonID]; s != nil {
+				s.Appointments = append(s.Appointments, *v)
+			}
+		}); err != nil {
+		return nil, fmt.Errorf("appointments of people %v: %w", ids, err)
+	}
+	if err := each(t, `SELECT `+enrollmentColumns+` FROM enrollments e WHERE e.person_id IN (`+in+`) ORDER BY e.person_id, e.started_at, e.id`,
+		args, scanEnrollment, func(v *nudge.Enrollment) {
+			if s := byID[v.PersonID]; s != nil {
+				s.Enrollments = append(s.Enrollments, *v)
+			}
+		}); err != nil {
+		return nil, fmt.Errorf("enrollments of people %v: %w", ids, err)
+	}
+	if err := each(t, `SELECT `+taskColumns+` FROM tasks t WHERE t.person_id IN (`+in+`) AND t.state = 'open' ORDER BY t.person_id, t.due, t.id`,
+		args, scanTask, func(v *nudge.Task) {
+			if s := byID[v.PersonID]; s != nil {
+				s.Tasks = append(s.Tasks, *v)
+			}
+		}); err != nil {
+		return nil, fmt.Errorf("tasks of people %v: %w", ids, err)
+	}
+	ss := make([]*Snapshot, len(ids))
+	for i, id := range ids {
+		ss[i] = byID[id]
+	}
+	return ss, nil
+}
+
+// each runs query and hands every row to f.
+func each[T any](t *Tx, query string, args []any, scan func(scanner) (*T, error), f func(*T)) error {
+	rows, err := t.tx.QueryContext(t.ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("history of person %d: %w", id, err)
+		return err
 	}
-	if err := collect(rows, scanInteraction, &s.History); err != nil {
-		return nil, err
+	defer rows.Close()
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return err
+		}
+		f(v)
 	}
-	rows, err = q.QueryContext(ctx, `SELECT `+appointmentColumns+` FROM appointments a WHERE a.person_id = $1 ORDER BY a.at, a.id`, id)
-	if err != nil {
-		return nil, fmt.Errorf("appointments of person %d: %w", id, err)
+	return rows.Err()
+}
+
+// idList is the placeholders and arguments of an IN list of ids. Its length
+// is rounded up to a power of two (the last id repeated), so that the
+// statements built on it come in a few shapes that stay prepared
+// (writeStmts, pgx's statement cache) rather than one per batch size.
+func idList(ids []int64) (string, []any) {
+	n := 1
+	for n < len(ids) {
+		n *= 2
 	}
-	if err := collect(rows, scanAppointment, &s.Appointments); err != nil {
-		return nil, err
+	ph := make([]string, n)
+	args := make([]any, n)
+	for i := range n {
+		ph[i] = "$" + strconv.Itoa(i+1)
+		args[i] = ids[min(i, len(ids)-1)]
 	}
-	rows, err = q.QueryContext(ctx, `SELECT `+enrollmentColumns+` FROM enrollments e WHERE e.person_id = $1 ORDER BY e.started_at, e.id`, id)
-	if err != nil {
-		return nil, fmt.Errorf("enrollments of person %d: %w", id, err)
-	}
-	if err := collect(rows, scanEnrollment, &s.Enrollments); err != nil {
-		return nil, err
-	}
-	rows, err = q.QueryContext(ctx, `SELECT `+taskColumns+` FROM tasks t WHERE t.person_id = $1 AND t.state = 'open' ORDER BY t.due, t.id`, id)
-	if err != nil {
-		return nil, fmt.Errorf("tasks of person %d: %w", id, err)
-	}
-	if err := collect(rows, scanTask, &s.Tasks); err != nil {
-		return nil, err
-	}
-	return s, nil
+	return strings.Join(ph, ", "), args
 }
 
 // collect scans every row into dst and closes rows.
