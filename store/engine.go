@@ -132,7 +132,7 @@ func (t *Tx) snapshots(ids []int64, lock string) ([]*Snapshot, error) {
 	byID := make(map[int64]*Snapshot, len(ids))
 	if err := each(t, `SELECT `+personColumns+` FROM people p WHERE p.id IN (`+in+`)`+lock,
 		args, scanPerson, func(p *nudge.Person) { byID[p.ID] = &Snapshot{Person: *p} }); err != nil {
-		return nil, fmt.Errorf("people %v: %w", ids, err)
+		return nil, fmt.Errorf("%d people: %w", len(ids), err)
 	}
 	if err := each(t, `SELECT `+interactionColumns+` FROM interactions i WHERE i.person_id IN (`+in+`) ORDER BY i.person_id, i.at, i.id`,
 		args, scanInteraction, func(v *nudge.Interaction) {
@@ -140,7 +140,7 @@ func (t *Tx) snapshots(ids []int64, lock string) ([]*Snapshot, error) {
 				s.History = append(s.History, *v)
 			}
 		}); err != nil {
-		return nil, fmt.Errorf("history of people %v: %w", ids, err)
+		return nil, fmt.Errorf("history of %d people: %w", len(ids), err)
 	}
 	if err := each(t, `SELECT `+appointmentColumns+` FROM appointments a WHERE a.person_id IN (`+in+`) ORDER BY a.person_id, a.at, a.id`,
 		args, scanAppointment, func(v *nudge.Appointment) {
@@ -148,7 +148,7 @@ func (t *Tx) snapshots(ids []int64, lock string) ([]*Snapshot, error) {
 				s.Appointments = append(s.Appointments, *v)
 			}
 		}); err != nil {
-		return nil, fmt.Errorf("appointments of people %v: %w", ids, err)
+		return nil, fmt.Errorf("appointments of %d people: %w", len(ids), err)
 	}
 	if err := each(t, `SELECT `+enrollmentColumns+` FROM enrollments e WHERE e.person_id IN (`+in+`) ORDER BY e.person_id, e.started_at, e.id`,
 		args, scanEnrollment, func(v *nudge.Enrollment) {
@@ -156,7 +156,7 @@ func (t *Tx) snapshots(ids []int64, lock string) ([]*Snapshot, error) {
 				s.Enrollments = append(s.Enrollments, *v)
 			}
 		}); err != nil {
-		return nil, fmt.Errorf("enrollments of people %v: %w", ids, err)
+		return nil, fmt.Errorf("enrollments of %d people: %w", len(ids), err)
 	}
 	if err := each(t, `SELECT `+taskColumns+` FROM tasks t WHERE t.person_id IN (`+in+`) AND t.state = 'open' ORDER BY t.person_id, t.due, t.id`,
 		args, scanTask, func(v *nudge.Task) {
@@ -164,7 +164,7 @@ func (t *Tx) snapshots(ids []int64, lock string) ([]*Snapshot, error) {
 				s.Tasks = append(s.Tasks, *v)
 			}
 		}); err != nil {
-		return nil, fmt.Errorf("tasks of people %v: %w", ids, err)
+		return nil, fmt.Errorf("tasks of %d people: %w", len(ids), err)
 	}
 	ss := make([]*Snapshot, len(ids))
 	for i, id := range ids {
