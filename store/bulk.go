@@ -367,8 +367,33 @@ func (db *DB) BulkLoad(ctx context.Context, people iter.Seq[*BulkPerson], opts B
 			return total, err
 		}
 	}
+	db.analyze(ctx, total.People)
 	return total, nil
 }
+
+// bulkTables are the tables a bulk load or an import fills, directly or
+// through the report summaries' triggers (migration 0008).
+var bulkTables = []string{"companies", "people", "interactions", "enrollments", "tasks", "person_touches", "task_answers", "reply_days"}
+
+// analyze refreshes PostgreSQL's planner statistics after a bulk change of
+// n people. Until autovacuum gets to a table loaded in bulk (a minute or
+// more later), the planner guesses 200 distinct values a column, so a
+// batch's IN list over person_id (Tx.snapshots) looks like a third of
+// interactions and is planned as a scan of the whole table: right after a
+// seed of 1,000,000 people the engine ran at half speed. Fewer than
+// analyzeAfter people change the statistics too little to matter. It is
+// best effort — autovacuum analyses the tables later anyway — so a failure
+// does not undo the load it follows. SQLite's planner assumes an index is
+// selective without statistics, which is what nudge's queries need, so it
+// is left without them.
+func (db *DB) analyze(ctx context.Context, n int64) {
+	if db.d.name != postgresName || n < analyzeAfter {
+		return
+	}
+	db.w.ExecContext(ctx, `ANALYZE `+strings.Join(bulkTables, ", "))
+}
+
+const analyzeAfter = 1_000
 
 // bulkBatch stores one batch in one transaction.
 func (db *DB) bulkBatch(ctx context.Context, batch []*BulkPerson, now time.Time) (BulkCount, error) {

@@ -185,6 +185,8 @@ func (db *DB) ImportPeople(ctx context.Context, rows iter.Seq[nudge.ImportRow], 
 		return nil, fmt.Errorf("import: commit: %w", err)
 	}
 	rep.Committed = true
+	conn.Close() // analyze runs on the pool
+	db.analyze(ctx, int64(rep.Created))
 	return rep, nil
 }
 
