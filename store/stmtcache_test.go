@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Statements of write transactions on SQLite are prepared after the first
@@ -91,5 +92,39 @@ func TestWriteStmtsConcurrent(t *testing.T) {
 	var n int
 	if err := db.w.QueryRowContext(context.Background(), `SELECT count(*) FROM cadences`).Scan(&n); err != nil || n != 8*50 {
 		t.Fatalf("stored %d cadences (%v), want %d", n, err, 8*50)
+	}
+}
+
+// A panic inside a write transaction must reach the caller, not hang in
+// preparing the statements it noted: the transaction, still open, holds
+// the writer's only connection.
+func TestWriteStmtsPanic(t *testing.T) {
+	db := openTest(t, filepath.Join(t.TempDir(), "p.db"))
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan any)
+	go func() {
+		defer func() { done <- recover() }()
+		db.inTx(ctx, func(tx *wtx) error {
+			if _, err := tx.ExecContext(ctx, `UPDATE cadences SET updated_at = 1 WHERE name = $1`, "x"); err != nil {
+				return err
+			}
+			panic("bug")
+		})
+	}()
+	select {
+	case p := <-done:
+		if p != "bug" {
+			t.Fatalf("recovered %v, want the panic", p)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("inTx hung after a panic in its function")
+	}
+	cancel() // database/sql rolls the abandoned transaction back
+	err := db.inTx(t.Context(), func(tx *wtx) error {
+		_, err := tx.ExecContext(t.Context(), `INSERT INTO cadences (name, definition, updated_at) VALUES ('after', '{}', 0)`)
+		return err
+	})
+	if err != nil {
+		t.Fatalf("a write after the panic: %v", err)
 	}
 }

@@ -88,23 +88,22 @@ func (db *DB) Dialect() string { return db.d.name }
 func (db *DB) now() time.Time { return db.clock.Now().UTC().Truncate(time.Millisecond) }
 
 // inTx runs f in a write transaction, committing if f returns nil.
+// Statements first seen in it are prepared once it has ended, when the
+// writer's connection is free again (writeStmts) — not on a panic, which
+// leaves the transaction open.
 func (db *DB) inTx(ctx context.Context, f func(tx *wtx) error) error {
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	// Statements first seen in this transaction are prepared once it has
-	// ended, when the writer's connection is free again (writeStmts).
-	defer db.ws.prepareWanted(ctx)
-	wt := &wtx{Tx: tx, ws: db.ws}
-	if err := f(wt); err != nil {
+	err = f(&wtx{Tx: tx, ws: db.ws})
+	if err != nil {
 		tx.Rollback()
-		return err
+	} else if err = tx.Commit(); err != nil {
+		err = fmt.Errorf("commit: %w", err)
 	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
+	db.ws.prepareWanted(ctx)
+	return err
 }
 
 // querier is what *sql.DB and *sql.Tx share, so one finder serves both a
