@@ -148,6 +148,14 @@ func fillEmpty(dst, src *nudge.Person) {
 // New people get opts.OwnerID when the row names no owner, and opts.Source
 // when it names no source.
 func (db *DB) ImportPeople(ctx context.Context, rows iter.Seq[nudge.ImportRow], opts nudge.ImportOptions) (*nudge.ImportReport, error) {
+	rep, err := db.importPeople(ctx, rows, opts)
+	if err == nil && rep.Committed {
+		db.analyze(ctx, int64(rep.Created)) // on the pool, once the import's connection is back
+	}
+	return rep, err
+}
+
+func (db *DB) importPeople(ctx context.Context, rows iter.Seq[nudge.ImportRow], opts nudge.ImportOptions) (*nudge.ImportReport, error) {
 	// One connection for the whole import: on PostgreSQL the COPY runs on
 	// the transaction's connection, reached through conn.Raw.
 	conn, err := db.w.Conn(ctx)
@@ -185,8 +193,6 @@ func (db *DB) ImportPeople(ctx context.Context, rows iter.Seq[nudge.ImportRow], 
 		return nil, fmt.Errorf("import: commit: %w", err)
 	}
 	rep.Committed = true
-	conn.Close() // analyze runs on the pool
-	db.analyze(ctx, int64(rep.Created))
 	return rep, nil
 }
 
